@@ -1,0 +1,96 @@
+import { LRUCache } from 'lru-cache'
+import type { KeyInfo, VerifySuccess } from './types.js'
+
+/** Cache sizing and lifetimes. */
+export interface CacheOptions {
+	/** Most keys kept. @defaultValue 10000 */
+	max?: number | undefined
+	/**
+	 * How long a verified record is trusted before it is read again: the worst-case staleness for
+	 * changes made by another process when no invalidation channel is configured. @defaultValue 30000
+	 */
+	ttlMs?: number | undefined
+	/** How long an unknown hash is remembered as unknown. @defaultValue 5000 */
+	negativeTtlMs?: number | undefined
+}
+
+/** What the hot path needs of a key, computed once per cache fill. */
+export interface CachedKey {
+	readonly hash: string
+	readonly info: KeyInfo
+	/** Shared answer for keys without a quota: no allocation per request. */
+	readonly success: VerifySuccess
+}
+
+const UNKNOWN = Symbol('unknown')
+type Entry = CachedKey | typeof UNKNOWN
+
+/** Cache by hash with a short negative cache; `get` answers `undefined` on a miss, `null` for a known-unknown hash. */
+export interface KeyCache {
+	get(hash: string): CachedKey | null | undefined
+	set(entry: CachedKey, nowMs: number): void
+	setUnknown(hash: string): void
+	delete(hash: string): void
+	/** Evict whatever is cached for key `id`. */
+	deleteId(id: string): void
+	clear(): void
+	readonly size: number
+}
+
+/** Builds the cache; `false` gives one that remembers nothing. */
+export function createKeyCache(options: Readonly<CacheOptions> | false, now: () => number): KeyCache {
+	if (options === false) {
+		return {
+			get: () => undefined,
+			set() {},
+			setUnknown() {},
+			delete() {},
+			deleteId() {},
+			clear() {},
+			size: 0,
+		}
+	}
+	const ttl = options.ttlMs ?? 30_000
+	const negativeTtl = options.negativeTtlMs ?? 5_000
+	const hashById = new Map<string, string>()
+	const lru = new LRUCache<string, Entry>({
+		max: options.max ?? 10_000,
+		ttl,
+		perf: { now },
+		dispose(value, hash) {
+			if (value !== UNKNOWN && hashById.get(value.info.id) === hash) hashById.delete(value.info.id)
+		},
+	})
+	return {
+		get(hash) {
+			const entry = lru.get(hash)
+			return entry === UNKNOWN ? null : entry
+		},
+		set(entry, nowMs) {
+			// An entry never outlives the key's expiry; an expired key is kept as briefly as an unknown hash.
+			const expiresAt = entry.info.expiresAt
+			const left = expiresAt === null ? ttl : expiresAt.getTime() - nowMs
+			const entryTtl = left > 0 ? Math.min(ttl, left) : negativeTtl
+			if (entryTtl <= 0) return
+			lru.set(entry.hash, entry, { ttl: entryTtl })
+			hashById.set(entry.info.id, entry.hash)
+		},
+		setUnknown(hash) {
+			if (negativeTtl > 0) lru.set(hash, UNKNOWN, { ttl: negativeTtl })
+		},
+		delete(hash) {
+			lru.delete(hash)
+		},
+		deleteId(id) {
+			const hash = hashById.get(id)
+			if (hash !== undefined) lru.delete(hash)
+		},
+		clear() {
+			lru.clear()
+			hashById.clear()
+		},
+		get size() {
+			return lru.size
+		},
+	}
+}

@@ -1,0 +1,27 @@
+/** Stable codes of {@link KeywardError}. */
+export type KeywardErrorCode =
+	| 'invalid_option'
+	| 'invalid_argument'
+	| 'key_not_found'
+	| 'ambiguous_id'
+	| 'duplicate_key'
+	| 'store_unavailable'
+
+/**
+ * The one error class keyward throws, for misuse and management failures. Requests never throw:
+ * they get a `VerifyResult`. Messages are fixed text and never contain key material.
+ */
+export class KeywardError extends Error {
+	override readonly name = 'KeywardError'
+	readonly code: KeywardErrorCode
+
+	constructor(code: KeywardErrorCode, message: string, options?: { cause?: unknown }) {
+		super(message, options)
+		this.code = code
+	}
+}
+
+/** `true` when `error` is a {@link KeywardError}, optionally with the given code. */
+export function isKeywardError(error: unknown, code?: KeywardErrorCode): error is KeywardError {
+	return error instanceof KeywardError && (code === undefined || error.code === code)
+}

@@ -1,0 +1,52 @@
+import type { KeyInfo, RejectCode } from './types.js'
+
+/** Events keyward emits, for audit logs and metrics. None carries key text or hashes. */
+export interface KeywardEvents {
+	'key.created': { key: KeyInfo }
+	'key.revoked': { key: KeyInfo }
+	'key.deleted': { key: KeyInfo }
+	'key.rotated': { key: KeyInfo; previous: KeyInfo }
+	'request.verified': { key: KeyInfo; latencyMs: number }
+	'request.rejected': { code: RejectCode; status: number; keyId: string | null; latencyMs: number }
+	/** A background task (lastUsedAt writes, a listener) failed; requests are not affected. */
+	error: { error: unknown; during: 'last_used' | 'listener' | 'invalidation' | 'close' }
+}
+
+/** Name of a {@link KeywardEvents} event. */
+export type KeywardEventName = keyof KeywardEvents
+
+/** Listener of event `E`. */
+export type KeywardListener<E extends KeywardEventName> = (event: KeywardEvents[E]) => void
+
+/** Minimal typed emitter; listeners run synchronously and never break the caller. */
+export class EventHub {
+	readonly #listeners = new Map<KeywardEventName, Set<(event: never) => void>>()
+
+	on<E extends KeywardEventName>(name: E, listener: KeywardListener<E>): () => void {
+		let set = this.#listeners.get(name)
+		if (set === undefined) {
+			set = new Set()
+			this.#listeners.set(name, set)
+		}
+		set.add(listener as (event: never) => void)
+		return () => set.delete(listener as (event: never) => void)
+	}
+
+	has(name: KeywardEventName): boolean {
+		const set = this.#listeners.get(name)
+		return set !== undefined && set.size > 0
+	}
+
+	emit<E extends KeywardEventName>(name: E, event: KeywardEvents[E]): void {
+		const set = this.#listeners.get(name)
+		if (set === undefined) return
+		for (const listener of set) {
+			try {
+				;(listener as KeywardListener<E>)(event)
+			} catch (error) {
+				// A failing listener must not fail a request; report it unless it is itself an error listener.
+				if (name !== 'error') this.emit('error', { error, during: 'listener' })
+			}
+		}
+	}
+}

@@ -1,0 +1,50 @@
+export type { CacheOptions } from './cache.js'
+export { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
+export type { KeywardEventName, KeywardEvents, KeywardListener } from './events.js'
+export {
+	createExtractor,
+	type Extraction,
+	type ExtractOptions,
+	type Extractor,
+	type KeySource,
+} from './extract.js'
+export type { Pepper } from './hash.js'
+export { generateKey, keyPattern, type ParsedKey, parseKey } from './key-format.js'
+export {
+	type CreatedKey,
+	type CreateKeyInput,
+	createKeyward,
+	type KeyUsage,
+	type Keyward,
+	type RotatedKey,
+	type RotateKeyOptions,
+	type UpdateKeyInput,
+} from './keyward.js'
+export { MemoryStore } from './memory-store.js'
+export type { KeywardOptions } from './options.js'
+export {
+	createQuotaCalendar,
+	type QuotaCalendar,
+	type QuotaPeriod,
+	type QuotaPeriodOptions,
+} from './quota-period.js'
+export { REJECTIONS } from './rejections.js'
+export { type CheckScopesResult, checkScopes, SCOPE_PATTERN, scopeGrants } from './scopes.js'
+export type {
+	ConsumeResult,
+	HideCredentials,
+	InvalidationChannel,
+	KeyInfo,
+	KeyPatch,
+	KeyRecord,
+	KeyStore,
+	QuotaState,
+	RejectCode,
+	RejectStatus,
+	RequestLike,
+	UsageCounter,
+	VerifyFailure,
+	VerifyOptions,
+	VerifyResult,
+	VerifySuccess,
+} from './types.js'

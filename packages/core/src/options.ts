@@ -1,0 +1,176 @@
+import type { CacheOptions } from './cache.js'
+import { KeywardError } from './errors.js'
+import type { ExtractOptions } from './extract.js'
+import type { Pepper } from './hash.js'
+import { LABEL_PATTERN } from './key-format.js'
+import type { QuotaPeriodOptions } from './quota-period.js'
+import type { HideCredentials, InvalidationChannel, KeyStore, UsageCounter } from './types.js'
+
+/** Options of `createKeyward`. Unknown or invalid options throw `KeywardError('invalid_option')`. */
+export interface KeywardOptions {
+	/** Where key records live. @defaultValue a new `MemoryStore` */
+	store?: KeyStore | undefined
+	/** Quota counters. @defaultValue `store` when it is also a `UsageCounter`, else a `MemoryStore` */
+	usage?: UsageCounter | undefined
+	/** Cross-instance cache invalidation; without one, changes made elsewhere show after `cache.ttlMs`. */
+	invalidation?: InvalidationChannel | undefined
+	/** Key prefix: lowercase letters and digits, starting with a letter, no `_`. @defaultValue 'kw' */
+	prefix?: string | undefined
+	/**
+	 * Environment marker put into new keys (`kw_live_...`). A verifier with an environment refuses
+	 * keys of another environment (or none) with `wrong_environment`. @defaultValue none
+	 */
+	environment?: string | undefined
+	/** Where keys are read from. */
+	extract?: ExtractOptions | undefined
+	/** Default of `VerifyOptions.hideCredentials`. @defaultValue 'query' */
+	hideCredentials?: HideCredentials | undefined
+	/** Record cache; `false` reads the store on every request. */
+	cache?: CacheOptions | false | undefined
+	/**
+	 * Server-side secret for HMAC-SHA-256 hashes. A list rotates: the first signs new keys, the
+	 * others still verify older ones. @defaultValue none (plain SHA-256)
+	 */
+	pepper?: string | readonly Pepper[] | undefined
+	/** How quota periods are cut. @defaultValue calendar months in UTC */
+	quota?: QuotaPeriodOptions | undefined
+	/** Realm in `WWW-Authenticate`. @defaultValue 'api' */
+	realm?: string | undefined
+	/** `lastUsedAt` writes, coalesced per key; `false` turns tracking off. */
+	lastUsed?: { intervalMs?: number | undefined } | false | undefined
+	/** Key lifetime policy for `createKey` and `rotateKey`. */
+	lifetime?: { defaultMs?: number | undefined; maxMs?: number | undefined } | undefined
+	/** A store call slower than this counts as a failure (503). @defaultValue 5000 */
+	storeTimeoutMs?: number | undefined
+	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
+	now?: (() => number) | undefined
+}
+
+const KNOWN: Record<keyof KeywardOptions, true> = {
+	store: true,
+	usage: true,
+	invalidation: true,
+	prefix: true,
+	environment: true,
+	extract: true,
+	hideCredentials: true,
+	cache: true,
+	pepper: true,
+	quota: true,
+	realm: true,
+	lastUsed: true,
+	lifetime: true,
+	storeTimeoutMs: true,
+	now: true,
+}
+
+function distance(a: string, b: string): number {
+	const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+	for (let i = 1; i <= a.length; i++) {
+		let prev = row[0] as number
+		row[0] = i
+		for (let j = 1; j <= b.length; j++) {
+			const next = Math.min(
+				(row[j] as number) + 1,
+				(row[j - 1] as number) + 1,
+				prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+			)
+			prev = row[j] as number
+			row[j] = next
+		}
+	}
+	return row[b.length] as number
+}
+
+/** Throw `invalid_option` for a name not in `known`, suggesting the closest one. */
+export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
+	for (const name of Object.keys(options)) {
+		if (known.includes(name)) continue
+		const best = known
+			.map((k) => [k, distance(name.toLowerCase(), k.toLowerCase())] as const)
+			.sort((x, y) => x[1] - y[1])[0]
+		const hint = best !== undefined && best[1] <= 3 ? ` (did you mean "${best[0]}"?)` : ''
+		throw new KeywardError('invalid_option', `Unknown option "${name}" in ${where}${hint}`)
+	}
+}
+
+function fail(message: string): never {
+	throw new KeywardError('invalid_option', message)
+}
+
+function positive(value: number | undefined, name: string, allowZero = false): void {
+	if (value === undefined) return
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+		fail(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number`)
+	}
+}
+
+/** Validate options eagerly so misconfiguration fails at start-up, not on the first request. */
+export function validateOptions(options: Readonly<KeywardOptions>): void {
+	if (typeof options !== 'object' || options === null) fail('createKeyward expects an options object')
+	rejectUnknownOptions(options, Object.keys(KNOWN), 'createKeyward options')
+	const { prefix, environment, pepper, realm, cache, lastUsed, lifetime, extract, hideCredentials } = options
+	if (prefix !== undefined && (typeof prefix !== 'string' || !LABEL_PATTERN.test(prefix))) {
+		fail('prefix must be 1-16 lowercase letters or digits, starting with a letter (no "_")')
+	}
+	if (environment !== undefined && (typeof environment !== 'string' || !LABEL_PATTERN.test(environment))) {
+		fail('environment must be 1-16 lowercase letters or digits, starting with a letter (no "_")')
+	}
+	if (typeof pepper === 'string' && pepper.length === 0) fail('pepper must not be empty')
+	if (Array.isArray(pepper)) {
+		if (pepper.length === 0) fail('pepper list must not be empty')
+		const seen = new Set<string>()
+		for (const p of pepper as readonly Pepper[]) {
+			if (typeof p?.version !== 'string' || !/^[A-Za-z0-9]{1,16}$/.test(p.version)) {
+				fail('pepper version must be 1-16 letters or digits')
+			}
+			if (typeof p.secret !== 'string' || p.secret.length === 0) fail('pepper secret must not be empty')
+			if (seen.has(p.version)) fail('pepper versions must be unique')
+			seen.add(p.version)
+		}
+	}
+	if (realm !== undefined && (typeof realm !== 'string' || realm.length === 0 || /[\r\n]/.test(realm))) {
+		fail('realm must be a non-empty single-line string')
+	}
+	if (hideCredentials !== undefined && hideCredentials !== 'query' && typeof hideCredentials !== 'boolean') {
+		fail('hideCredentials must be "query", true or false')
+	}
+	if (cache !== undefined && cache !== false) {
+		rejectUnknownOptions(cache, ['max', 'ttlMs', 'negativeTtlMs'], 'cache options')
+		positive(cache.max, 'cache.max')
+		positive(cache.ttlMs, 'cache.ttlMs')
+		positive(cache.negativeTtlMs, 'cache.negativeTtlMs', true)
+	}
+	if (lastUsed !== undefined && lastUsed !== false) {
+		rejectUnknownOptions(lastUsed, ['intervalMs'], 'lastUsed options')
+		positive(lastUsed.intervalMs, 'lastUsed.intervalMs')
+	}
+	if (lifetime !== undefined) {
+		rejectUnknownOptions(lifetime, ['defaultMs', 'maxMs'], 'lifetime options')
+		positive(lifetime.defaultMs, 'lifetime.defaultMs')
+		positive(lifetime.maxMs, 'lifetime.maxMs')
+		if (
+			lifetime.defaultMs !== undefined &&
+			lifetime.maxMs !== undefined &&
+			lifetime.defaultMs > lifetime.maxMs
+		) {
+			fail('lifetime.defaultMs must not exceed lifetime.maxMs')
+		}
+	}
+	positive(options.storeTimeoutMs, 'storeTimeoutMs')
+	if (extract !== undefined) {
+		rejectUnknownOptions(extract, ['schemes', 'headers', 'query'], 'extract options')
+		const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+		for (const s of extract.schemes ?? []) if (!token.test(s)) fail('extract.schemes must be HTTP tokens')
+		for (const h of extract.headers ?? [])
+			if (!token.test(h)) fail('extract.headers must be HTTP header names')
+		if (
+			extract.query !== undefined &&
+			extract.query !== false &&
+			(typeof extract.query !== 'string' || !/^[A-Za-z0-9_.\-~]{1,64}$/.test(extract.query))
+		) {
+			fail('extract.query must be a plain parameter name or false')
+		}
+	}
+	if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function')
+}

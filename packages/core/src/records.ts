@@ -1,0 +1,105 @@
+import { KeywardError } from './errors.js'
+import { SCOPE_PATTERN } from './scopes.js'
+import type { KeyInfo, KeyRecord } from './types.js'
+
+const MAX_METADATA_BYTES = 8192
+
+function bad(message: string): never {
+	throw new KeywardError('invalid_argument', message)
+}
+
+function isDateOrNull(value: unknown): value is Date | null {
+	return value === null || (value instanceof Date && !Number.isNaN(value.getTime()))
+}
+
+/** The public part of a record, frozen (the hash never leaves this function). */
+export function toInfo(record: KeyRecord): KeyInfo {
+	return Object.freeze({
+		id: record.id,
+		owner: record.owner,
+		name: record.name,
+		note: record.note,
+		scopes: Object.freeze([...record.scopes]),
+		createdAt: record.createdAt,
+		expiresAt: record.expiresAt,
+		revokedAt: record.revokedAt,
+		lastUsedAt: record.lastUsedAt,
+		monthlyQuota: record.monthlyQuota,
+		metadata: record.metadata,
+	})
+}
+
+/** `true` when a row from a store has the shape of a record; anything else is treated as a store failure. */
+export function isRecord(value: unknown): value is KeyRecord {
+	if (typeof value !== 'object' || value === null) return false
+	const r = value as Record<string, unknown>
+	return (
+		typeof r.id === 'string' &&
+		typeof r.hash === 'string' &&
+		typeof r.owner === 'string' &&
+		(r.name === null || typeof r.name === 'string') &&
+		(r.note === null || typeof r.note === 'string') &&
+		Array.isArray(r.scopes) &&
+		r.scopes.every((s) => typeof s === 'string') &&
+		r.createdAt instanceof Date &&
+		isDateOrNull(r.expiresAt) &&
+		isDateOrNull(r.revokedAt) &&
+		isDateOrNull(r.lastUsedAt) &&
+		(r.monthlyQuota === null ||
+			(typeof r.monthlyQuota === 'number' && Number.isSafeInteger(r.monthlyQuota))) &&
+		typeof r.metadata === 'object' &&
+		r.metadata !== null
+	)
+}
+
+/** Validate a label such as owner or name: a string of at most `max` characters without control characters. */
+export function checkText(value: unknown, field: string, max: number, required: boolean): string | null {
+	if (value === undefined || value === null) {
+		if (required) bad(`${field} is required`)
+		return null
+	}
+	if (typeof value !== 'string') bad(`${field} must be a string`)
+	if (required && value.trim() === '') bad(`${field} must not be empty`)
+	if (value.length > max) bad(`${field} must be at most ${max} characters`)
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
+	if (/[\u0000-\u001f\u007f]/.test(value)) bad(`${field} must not contain control characters`)
+	return value
+}
+
+/** Validate and de-duplicate scopes. */
+export function checkScopeList(value: unknown): string[] {
+	if (value === undefined) return []
+	if (!Array.isArray(value)) bad('scopes must be an array of strings')
+	if (value.length > 256) bad('scopes must hold at most 256 entries')
+	for (const s of value) {
+		if (typeof s !== 'string' || !SCOPE_PATTERN.test(s)) {
+			bad('each scope must be 1-128 printable characters without spaces, quotes or backslashes')
+		}
+	}
+	return [...new Set(value as string[])]
+}
+
+/** Validate a quota: `null` (unlimited) or a non-negative safe integer. */
+export function checkQuota(value: unknown): number | null {
+	if (value === undefined || value === null) return null
+	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+		bad('monthlyQuota must be null or a non-negative integer')
+	}
+	return value
+}
+
+/** Validate metadata: a plain JSON object of at most 8 KiB; returns a deep copy. */
+export function checkMetadata(value: unknown): Record<string, unknown> {
+	if (value === undefined) return {}
+	if (typeof value !== 'object' || value === null || Array.isArray(value))
+		bad('metadata must be a plain object')
+	let json: string
+	try {
+		json = JSON.stringify(value)
+	} catch {
+		bad('metadata must be JSON-serialisable')
+	}
+	if (Buffer.byteLength(json) > MAX_METADATA_BYTES)
+		bad(`metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
+	return JSON.parse(json) as Record<string, unknown>
+}

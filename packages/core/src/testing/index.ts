@@ -1,0 +1,1 @@
+export { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from './conformance.js'
