@@ -57,6 +57,8 @@ export function createKeyCache(options: Readonly<CacheOptions> | false, now: () 
 		max: options.max ?? 10_000,
 		ttl,
 		perf: { now },
+		// Read the clock on every check: the injected clock is the only time source.
+		ttlResolution: 0,
 		dispose(value, hash) {
 			if (value !== UNKNOWN && hashById.get(value.info.id) === hash) hashById.delete(value.info.id)
 		},

@@ -133,7 +133,7 @@ function isUsageCounter(value: unknown): value is UsageCounter {
  */
 export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	validateOptions(options)
-	const now = options.now ?? Date.now
+	const now = options.now ?? (() => Date.now())
 	const store: KeyStore = options.store ?? new MemoryStore()
 	const usage: UsageCounter = options.usage ?? (isUsageCounter(store) ? store : new MemoryStore())
 	const invalidation: InvalidationChannel | undefined = options.invalidation
@@ -507,6 +507,10 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			const record = await resolve(idOrKey)
 			if (!(await call(store.delete(record.id)))) throw new KeywardError('key_not_found', 'No such key')
 			changed(record)
+			// This instance keeps answering `revoked` for the deleted key until the entry ages out;
+			// after that (and on other instances) the store no longer knows it: `invalid`.
+			const nowMs = now()
+			cache.set(cached({ ...record, revokedAt: record.revokedAt ?? new Date(nowMs) }), nowMs)
 			const info = toInfo(record)
 			events.emit('key.deleted', { key: info })
 			return info
