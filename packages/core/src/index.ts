@@ -21,13 +21,20 @@ export {
 	type UpdateKeyInput,
 } from './keyward.js'
 export { MemoryStore } from './memory-store.js'
-export type { KeywardOptions } from './options.js'
+export {
+	isPreflight,
+	type KeywardOptions,
+	rejectUnknownOptions,
+	resolveScopes,
+	resolveVerifyOptions,
+} from './options.js'
 export {
 	createQuotaCalendar,
 	type QuotaCalendar,
 	type QuotaPeriod,
 	type QuotaPeriodOptions,
 } from './quota-period.js'
+export { type RedactOptions, redactHeaders, redactText, redactUrl } from './redact.js'
 export { REJECTIONS } from './rejections.js'
 export { type CheckScopesResult, checkScopes, SCOPE_PATTERN, scopeGrants } from './scopes.js'
 export type {

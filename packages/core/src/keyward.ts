@@ -120,6 +120,18 @@ function storeFailure(error: unknown): KeywardError {
 		: new KeywardError('store_unavailable', 'Key store unavailable', { cause: error })
 }
 
+/** Delete a header from `headers` and from Node's second copy, `rawHeaders`, which loggers may print. */
+function dropHeader(req: RequestLike, name: string): void {
+	delete req.headers[name]
+	const raw = req.rawHeaders
+	if (!Array.isArray(raw)) return
+	const kept: string[] = []
+	for (let i = 0; i < raw.length; i += 2) {
+		if ((raw[i] as string).toLowerCase() !== name) kept.push(raw[i] as string, raw[i + 1] as string)
+	}
+	if (kept.length !== raw.length) req.rawHeaders = kept
+}
+
 function isUsageCounter(value: unknown): value is UsageCounter {
 	return typeof (value as UsageCounter | undefined)?.consume === 'function'
 }
@@ -311,8 +323,8 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			if (stripped !== req.url) req.url = stripped
 		}
 		if (hide === true && (found.kind === 'key' || found.kind === 'malformed')) {
-			if (found.source === 'authorization') delete req.headers.authorization
-			else if (found.source === 'header' && found.header !== undefined) delete req.headers[found.header]
+			const name = found.source === 'authorization' ? 'authorization' : found.header
+			if (name !== undefined) dropHeader(req, name)
 		}
 		if (found.kind === 'key') return verifyKey(found.key, verifyOptions)
 		const timed = events.has('request.rejected')

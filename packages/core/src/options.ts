@@ -4,7 +4,8 @@ import type { ExtractOptions } from './extract.js'
 import type { Pepper } from './hash.js'
 import { LABEL_PATTERN } from './key-format.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
-import type { HideCredentials, InvalidationChannel, KeyStore, UsageCounter } from './types.js'
+import { SCOPE_PATTERN } from './scopes.js'
+import type { HideCredentials, InvalidationChannel, KeyStore, UsageCounter, VerifyOptions } from './types.js'
 
 /** Options of `createKeyward`. Unknown or invalid options throw `KeywardError('invalid_option')`. */
 export interface KeywardOptions {
@@ -82,7 +83,11 @@ function distance(a: string, b: string): number {
 	return row[b.length] as number
 }
 
-/** Throw `invalid_option` for a name not in `known`, suggesting the closest one. */
+/**
+ * Throw `KeywardError('invalid_option')` for an option name not in `known`, suggesting the closest
+ * one. Adapters use it so that a typo fails at start-up.
+ * @example rejectUnknownOptions(options, ['optional', 'scopes'], 'apiKeyAuth options')
+ */
 export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
 	for (const name of Object.keys(options)) {
 		if (known.includes(name)) continue
@@ -173,4 +178,41 @@ export function validateOptions(options: Readonly<KeywardOptions>): void {
 		}
 	}
 	if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function')
+}
+
+/** Validate a scope list given to middleware; returns a frozen copy. */
+export function resolveScopes(scopes: unknown, where: string): readonly string[] {
+	if (!Array.isArray(scopes)) fail(`${where} must be an array of scope strings`)
+	for (const scope of scopes) {
+		if (typeof scope !== 'string' || !SCOPE_PATTERN.test(scope)) {
+			fail(`${where} must contain only scopes of 1-128 printable ASCII characters without spaces`)
+		}
+	}
+	return Object.freeze([...(scopes as string[])])
+}
+
+/**
+ * Validate the `VerifyOptions` part of an adapter's options once, at start-up, and return a frozen
+ * copy holding only the fields that were given.
+ */
+export function resolveVerifyOptions(options: Readonly<VerifyOptions>): Readonly<VerifyOptions> {
+	const { scopes, hideCredentials, cost } = options
+	const out: VerifyOptions = {}
+	if (scopes !== undefined) out.scopes = resolveScopes(scopes, 'scopes')
+	if (hideCredentials !== undefined) {
+		if (hideCredentials !== 'query' && typeof hideCredentials !== 'boolean') {
+			fail('hideCredentials must be "query", true or false')
+		}
+		out.hideCredentials = hideCredentials
+	}
+	if (cost !== undefined) {
+		if (!Number.isSafeInteger(cost) || cost < 0) fail('cost must be a non-negative integer')
+		out.cost = cost
+	}
+	return Object.freeze(out)
+}
+
+/** `true` for a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`), which never carries credentials. */
+export function isPreflight(req: { method?: string | undefined; headers: Record<string, unknown> }): boolean {
+	return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined
 }

@@ -1,1 +1,3 @@
-export { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from './conformance.js'
+export { runKeyStoreConformance } from './key-store-conformance.js'
+export { sampleRecord } from './sample-record.js'
+export { runUsageCounterConformance } from './usage-counter-conformance.js'
