@@ -8,6 +8,7 @@ export {
 	type Extractor,
 	type KeySource,
 } from './extract.js'
+export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
 export { generateKey, keyPattern, type ParsedKey, parseKey } from './key-format.js'
 export {

@@ -2,6 +2,7 @@ import { type CachedKey, createKeyCache } from './cache.js'
 import { KeywardError } from './errors.js'
 import { EventHub, type KeywardEventName, type KeywardListener } from './events.js'
 import { createExtractor } from './extract.js'
+import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper, safeEqual } from './hash.js'
 import { generateId, generateKey, keyPattern, parseKey } from './key-format.js'
 import { createLastUsedTracker } from './last-used.js'
@@ -107,6 +108,8 @@ export interface Keyward {
 	on<E extends KeywardEventName>(name: E, listener: KeywardListener<E>): () => void
 	/** Regex matching this keyward's keys, for secret scanners and log scrubbers. */
 	readonly keyPattern: RegExp
+	/** Whether a `failureLimit` is configured: adapters then pass the client address to `verify`. */
+	readonly limitsFailures: boolean
 	/** Flush pending `lastUsedAt` writes and close the store, counter and channel. */
 	close(): Promise<void>
 }
@@ -170,6 +173,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	} catch (error) {
 		throw new KeywardError('invalid_option', `quota: ${(error as Error).message}`, { cause: error })
 	}
+	const limiter = options.failureLimit ? createFailureLimiter(options.failureLimit) : undefined
 	const events = new EventHub()
 	const inflight = new Map<string, Promise<CachedKey | null>>()
 
@@ -294,10 +298,25 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		if (!Number.isSafeInteger(cost) || cost < 0) {
 			throw new KeywardError('invalid_argument', 'cost must be a non-negative integer')
 		}
+		const client = limiter === undefined ? undefined : verifyOptions.client
+		const blocked = client === undefined ? undefined : throttled(client)
+		if (blocked !== undefined) return blocked
 		const timed = events.has('request.verified') || events.has('request.rejected')
 		const started = timed ? performance.now() : 0
 		const result = await decide(typeof key === 'string' ? key : '', verifyOptions.scopes, cost)
+		if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
 		if (timed) report(result, performance.now() - started)
+		return result
+	}
+
+	/** The refusal for a client over its failure limit, or `undefined` when it may try. */
+	function throttled(client: string): VerifyResult | undefined {
+		const waitMs = limiter?.blockedFor(client, now()) ?? 0
+		if (waitMs === 0) return undefined
+		const result = reject('too_many_failures', {
+			'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))),
+		})
+		if (events.has('request.rejected')) report(result, 0)
 		return result
 	}
 
@@ -327,9 +346,12 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			if (name !== undefined) dropHeader(req, name)
 		}
 		if (found.kind === 'key') return verifyKey(found.key, verifyOptions)
-		const timed = events.has('request.rejected')
+		const client = limiter === undefined || found.kind === 'none' ? undefined : verifyOptions.client
+		const blocked = client === undefined ? undefined : throttled(client)
+		if (blocked !== undefined) return blocked
 		const result = reject(found.kind === 'none' ? 'missing' : found.kind)
-		if (timed) report(result, 0)
+		if (client !== undefined) limiter?.record(client, result.code, now())
+		if (events.has('request.rejected')) report(result, 0)
 		return result
 	}
 
@@ -572,6 +594,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			return events.on(name, listener)
 		},
 		keyPattern: keyPattern(prefix),
+		limitsFailures: limiter !== undefined,
 		async close() {
 			await lastUsed.close()
 			const closers = [

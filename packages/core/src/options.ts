@@ -1,6 +1,7 @@
 import type { CacheOptions } from './cache.js'
 import { KeywardError } from './errors.js'
 import type { ExtractOptions } from './extract.js'
+import type { FailureLimitOptions } from './failure-limiter.js'
 import type { Pepper } from './hash.js'
 import { LABEL_PATTERN } from './key-format.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
@@ -41,6 +42,11 @@ export interface KeywardOptions {
 	lastUsed?: { intervalMs?: number | undefined } | false | undefined
 	/** Key lifetime policy for `createKey` and `rotateKey`. */
 	lifetime?: { defaultMs?: number | undefined; maxMs?: number | undefined } | undefined
+	/**
+	 * Refuse clients (by IP, as the adapter reports it) that keep presenting bad keys, with
+	 * `429 too_many_failures`, until their window ends. @defaultValue false (off)
+	 */
+	failureLimit?: FailureLimitOptions | false | undefined
 	/** A store call slower than this counts as a failure (503). @defaultValue 5000 */
 	storeTimeoutMs?: number | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
@@ -62,6 +68,7 @@ const KNOWN: Record<keyof KeywardOptions, true> = {
 	lastUsed: true,
 	lifetime: true,
 	storeTimeoutMs: true,
+	failureLimit: true,
 	now: true,
 }
 
@@ -163,6 +170,13 @@ export function validateOptions(options: Readonly<KeywardOptions>): void {
 		}
 	}
 	positive(options.storeTimeoutMs, 'storeTimeoutMs')
+	const { failureLimit } = options
+	if (failureLimit !== undefined && failureLimit !== false) {
+		rejectUnknownOptions(failureLimit, ['max', 'windowMs', 'maxClients'], 'failureLimit options')
+		positive(failureLimit.max, 'failureLimit.max')
+		positive(failureLimit.windowMs, 'failureLimit.windowMs')
+		positive(failureLimit.maxClients, 'failureLimit.maxClients')
+	}
 	if (extract !== undefined) {
 		rejectUnknownOptions(extract, ['schemes', 'headers', 'query'], 'extract options')
 		const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -196,8 +210,9 @@ export function resolveScopes(scopes: unknown, where: string): readonly string[]
  * copy holding only the fields that were given.
  */
 export function resolveVerifyOptions(options: Readonly<VerifyOptions>): Readonly<VerifyOptions> {
-	const { scopes, hideCredentials, cost } = options
+	const { scopes, hideCredentials, cost, client } = options
 	const out: VerifyOptions = {}
+	if (client !== undefined) fail('client is set per request by the adapter, not as an option')
 	if (scopes !== undefined) out.scopes = resolveScopes(scopes, 'scopes')
 	if (hideCredentials !== undefined) {
 		if (hideCredentials !== 'query' && typeof hideCredentials !== 'boolean') {

@@ -11,6 +11,7 @@ export const REJECTIONS = {
 	wrong_environment: { status: 401, detail: 'API key belongs to another environment' },
 	insufficient_scope: { status: 403, detail: 'Insufficient scope' },
 	quota_exceeded: { status: 429, detail: 'Monthly quota exceeded' },
+	too_many_failures: { status: 429, detail: 'Too many failed attempts' },
 	unavailable: { status: 503, detail: 'Authentication unavailable' },
 } as const satisfies Record<RejectCode, { status: RejectStatus; detail: string }>
 

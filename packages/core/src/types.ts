@@ -97,6 +97,7 @@ export type RejectCode =
 	| 'wrong_environment'
 	| 'insufficient_scope'
 	| 'quota_exceeded'
+	| 'too_many_failures'
 	| 'unavailable'
 
 /** HTTP statuses a refusal can carry. */
@@ -150,6 +151,11 @@ export interface VerifyOptions {
 	hideCredentials?: HideCredentials | undefined
 	/** Quota units this request costs. @defaultValue 1 */
 	cost?: number | undefined
+	/**
+	 * Who is calling (adapters pass the client IP, which honours the framework's trust-proxy
+	 * setting). Only used when the keyward has a `failureLimit`.
+	 */
+	client?: string | undefined
 }
 
 /** See {@link VerifyOptions.hideCredentials}. */

@@ -33,7 +33,11 @@ export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions
 		if (!authenticatePreflight && isPreflight(req)) return next()
 		if (skip !== undefined && (await skip(req, res))) return next()
 		const urlBefore = req.url
-		const result = await keyward.verify(req, verify)
+		// The client address honours the framework's trust-proxy setting; it is read only when needed.
+		const result = await keyward.verify(
+			req,
+			keyward.limitsFailures && req.ip !== undefined ? { ...verify, client: req.ip } : verify,
+		)
 		hideCredentialCopies(keyward, req, urlBefore)
 		if (result.ok) {
 			req.apiKey = result.key

@@ -32,7 +32,11 @@ export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions
 		if (!authenticatePreflight && isPreflight(req)) return next()
 		if (skip !== undefined && (await skip(ctx))) return next()
 		const urlBefore = req.url ?? ''
-		const result = await keyward.verify(req, verify)
+		// The client address honours the framework's trust-proxy setting; it is read only when needed.
+		const result = await keyward.verify(
+			req,
+			keyward.limitsFailures && ctx.ip !== undefined ? { ...verify, client: ctx.ip } : verify,
+		)
 		hideCredentialCopies(keyward, ctx, urlBefore)
 		if (result.ok) {
 			ctx.state.apiKey = result.key
