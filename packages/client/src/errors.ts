@@ -1,0 +1,37 @@
+/** Stable codes of {@link KeywardClientError}. */
+export type KeywardClientErrorCode =
+	| 'invalid_option'
+	| 'invalid_argument'
+	| 'invalid_api_key'
+	| 'invalid_profile'
+	| 'api_key_not_found'
+	| 'prompt_cancelled'
+	| 'env_file_not_found'
+	| 'lock_timeout'
+
+/**
+ * Thrown for problems on the caller's side: a bad option, a malformed key, no key found, a
+ * cancelled prompt. Errors returned by the API are {@link KeywardApiError}s instead.
+ * Messages are fixed text plus names and paths; they never contain key material.
+ */
+export class KeywardClientError extends Error {
+	override readonly name = 'KeywardClientError'
+	/** What went wrong, as a stable string. */
+	readonly code: KeywardClientErrorCode
+
+	constructor(code: KeywardClientErrorCode, message: string, options?: { cause?: unknown }) {
+		super(message, options)
+		this.code = code
+	}
+}
+
+/**
+ * `true` when `error` is a {@link KeywardClientError}, optionally with the given code.
+ * @example if (isKeywardClientError(error, 'api_key_not_found')) showLoginHelp()
+ */
+export function isKeywardClientError(
+	error: unknown,
+	code?: KeywardClientErrorCode,
+): error is KeywardClientError {
+	return error instanceof KeywardClientError && (code === undefined || error.code === code)
+}
