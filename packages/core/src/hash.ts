@@ -1,10 +1,18 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import * as crypto from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** A server-side secret mixed into key hashes, with a version so it can be rotated. */
 export interface Pepper {
 	/** Short label stored with each hash (letters and digits). */
 	version: string
 	secret: string
+}
+
+// One-shot hashing (Node >= 20.12) skips the Hash object; older runtimes fall back to createHash.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
+
+function sha256Hex(key: string): string {
+	return oneShot === undefined ? crypto.createHash('sha256').update(key).digest('hex') : oneShot('sha256', key, 'hex')
 }
 
 /** Hashes keys for storage and lookup. The first hasher is the current one. */
@@ -23,7 +31,7 @@ export function createKeyHasher(peppers: readonly Pepper[]): KeyHasher {
 	const hashers = peppers.map(
 		(p) => (key: string) => `${p.version}$${createHmac('sha256', p.secret).update(key).digest('hex')}`,
 	)
-	if (hashers.length === 0) hashers.push((key) => createHash('sha256').update(key).digest('hex'))
+	if (hashers.length === 0) hashers.push(sha256Hex)
 	const current = hashers[0] as (key: string) => string
 	return {
 		hash: current,
