@@ -198,7 +198,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 
 	if (invalidation !== undefined) {
 		Promise.resolve()
-			.then(() => invalidation.subscribe((id) => cache.deleteId(id)))
+			.then(() => invalidation.subscribe((id) => (id === null ? cache.clear() : cache.deleteId(id))))
 			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
 	}
 

@@ -168,7 +168,10 @@ export type HideCredentials = 'query' | boolean
 export interface InvalidationChannel {
 	/** Announce that key `id` was revoked, deleted, rotated or updated. */
 	publish(id: string): Promise<void>
-	/** Start receiving announcements (including this instance's own). */
-	subscribe(listener: (id: string) => void): Promise<void> | void
+	/**
+	 * Start receiving announcements (including this instance's own). `null` means announcements
+	 * may have been missed (e.g. after a reconnect): every cached record is dropped.
+	 */
+	subscribe(listener: (id: string | null) => void): Promise<void> | void
 	close?(): Promise<void>
 }

@@ -1,1 +1,5 @@
-export {}
+export { SCHEMA_VERSION } from './migrations.js'
+export { type OpenPostgresStoreOptions, openPostgresStore } from './open.js'
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js'
+export type { Queryable } from './queryable.js'
+export type { TableNames, TableOptions } from './tables.js'

@@ -1,0 +1,57 @@
+/** Where the store's tables live. */
+export interface TableOptions {
+	/**
+	 * Schema holding the tables; created by `migrate()` when missing. @defaultValue none: the
+	 * connection's `search_path` decides (usually `public`)
+	 */
+	schema?: string | undefined
+	/** Prefix of every table and index name, so several stores can share a schema. @defaultValue 'keyward_' */
+	tablePrefix?: string | undefined
+}
+
+/** Quoted, qualified names of the store's tables and indexes. */
+export interface TableNames {
+	/** The schema, quoted, or `null` for the `search_path` default. */
+	readonly schema: string | null
+	readonly keys: string
+	readonly usage: string
+	readonly migrations: string
+	/** Index names are never schema-qualified in `CREATE INDEX`. */
+	readonly keysHashConstraint: string
+	readonly keysOwnerIndex: string
+	/** SQL text expression naming this set of tables, for the migration lock. */
+	readonly lockName: string
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,39}$|^$/
+
+function quote(identifier: string): string {
+	return `"${identifier}"`
+}
+
+/**
+ * Validate `schema` and `tablePrefix` and derive the quoted names. Names are restricted to
+ * letters, digits and `_`, so they can be spliced into SQL safely.
+ */
+export function tableNames(options: Readonly<TableOptions>): TableNames {
+	const schema = options.schema ?? null
+	const prefix = options.tablePrefix ?? 'keyward_'
+	if (schema !== null && (!IDENTIFIER.test(schema) || schema.length > 63)) {
+		throw new TypeError('schema must be letters, digits and _, not starting with a digit (at most 63)')
+	}
+	if (!PREFIX.test(prefix)) {
+		throw new TypeError('tablePrefix must be letters, digits and _, not starting with a digit (at most 40)')
+	}
+	const qualified = (name: string) => (schema === null ? quote(name) : `${quote(schema)}.${quote(name)}`)
+	return {
+		schema: schema === null ? null : quote(schema),
+		keys: qualified(`${prefix}keys`),
+		usage: qualified(`${prefix}usage`),
+		migrations: qualified(`${prefix}migrations`),
+		keysHashConstraint: quote(`${prefix}keys_hash_key`),
+		keysOwnerIndex: quote(`${prefix}keys_owner_created_idx`),
+		lockName:
+			schema === null ? `'keyward:' || current_schema() || '.${prefix}'` : `'keyward:${schema}.${prefix}'`,
+	}
+}

@@ -1,0 +1,130 @@
+import { createKeyward } from '@keyward/core'
+import { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from '@keyward/core/testing'
+import { pgUrl, probePostgres, startNodeProcess, uniqueName, useService } from '@keyward/internal-testing'
+import { openPostgresStore, PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifierScript } from './fixtures/paths.js'
+
+const available = useService(await probePostgres())
+
+describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
+	// One schema for this file; every store gets its own table prefix inside it.
+	const schema = uniqueName('kw_pg')
+	let pool: pg.Pool
+	let serial = 0
+	const freshStore = async (options: { tablePrefix?: string } = {}) => {
+		const store = new PostgresStore({ client: pool, schema, tablePrefix: `t${++serial}_`, ...options })
+		await store.migrate()
+		return store
+	}
+
+	beforeAll(() => {
+		pool = new pg.Pool({ connectionString: pgUrl, max: 8 })
+	})
+	afterAll(async () => {
+		await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+		await pool.end()
+	})
+
+	runKeyStoreConformance(freshStore)
+	runUsageCounterConformance(freshStore)
+
+	describe('schema', () => {
+		it('migrate() is idempotent, records its version and is safe to run concurrently', async () => {
+			const stores = Array.from(
+				{ length: 4 },
+				() => new PostgresStore({ client: pool, schema, tablePrefix: 'race_' }),
+			)
+			expect(await stores[0]?.schemaVersion().catch(() => 'missing')).toBe('missing')
+			await Promise.all(stores.map((s) => s.migrate()))
+			for (const s of stores) await s.migrate()
+			expect(await stores[0]?.schemaVersion()).toBe(SCHEMA_VERSION)
+			const { rows } = await pool.query(`SELECT version FROM "${schema}".race_migrations`)
+			expect(rows).toEqual([{ version: 1 }])
+		})
+
+		it('creates its schema when missing and refuses a database migrated by a newer release', async () => {
+			const own = uniqueName('kw_pg_new')
+			try {
+				const store = new PostgresStore({ client: pool, schema: own })
+				await store.migrate()
+				expect(store.tables.keys).toBe(`"${own}"."keyward_keys"`)
+				await pool.query(`INSERT INTO "${own}".keyward_migrations (version) VALUES (${SCHEMA_VERSION + 1})`)
+				await expect(store.migrate()).rejects.toThrow(/schema version 2/)
+			} finally {
+				await pool.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`)
+			}
+		})
+
+		it('looks keys up by hash through a unique index', async () => {
+			const store = await freshStore()
+			const client = new pg.Client({ connectionString: pgUrl })
+			await client.connect()
+			try {
+				await client.query('SET enable_seqscan = off')
+				const { rows } = await client.query(`EXPLAIN SELECT * FROM ${store.tables.keys} WHERE hash = $1`, [
+					'x',
+				])
+				expect(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n')).toMatch(
+					/Index Scan using "?t\d+_keys_hash_key"?/,
+				)
+			} finally {
+				await client.end()
+			}
+		})
+
+		it('keeps stores with different prefixes apart', async () => {
+			const a = await freshStore()
+			const b = await freshStore()
+			const record = sampleRecord()
+			await a.create(record)
+			await b.consume(record.id, '2026-08', 2, 5)
+			expect(await b.findById(record.id)).toBeNull()
+			expect(await a.consume(record.id, '2026-08', 0, 5)).toEqual({ allowed: true, used: 0 })
+		})
+
+		it('rejects table names that could not be spliced into SQL safely', () => {
+			expect(() => new PostgresStore({ client: pool, schema: 'bad"name' })).toThrow(TypeError)
+			expect(() => new PostgresStore({ client: pool, tablePrefix: 'x; drop' })).toThrow(TypeError)
+			expect(() => new PostgresStore({ client: {} as pg.Pool })).toThrow(TypeError)
+		})
+	})
+
+	describe('openPostgresStore', () => {
+		it('opens a pool from a URL, migrates, and ends the pool on close', async () => {
+			const store = await openPostgresStore({ url: pgUrl, schema, tablePrefix: 'opened_' })
+			const record = sampleRecord()
+			await store.create(record)
+			expect(await store.findByHash(record.hash)).toEqual(record)
+			await store.close()
+			await expect(store.findById(record.id)).rejects.toThrow()
+		})
+
+		it('rejects at once when the server cannot be reached', async () => {
+			const started = Date.now()
+			await expect(
+				openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 2000 }),
+			).rejects.toThrow()
+			expect(Date.now() - started).toBeLessThan(5000)
+			await expect(openPostgresStore({ url: 'mysql://localhost/x' })).rejects.toThrow(TypeError)
+		})
+
+		it('keeps a key created through it across a process restart', async () => {
+			const store = await openPostgresStore({ url: pgUrl, schema, tablePrefix: 'restart_' })
+			const keyward = createKeyward({ store })
+			const { key, info } = await keyward.createKey({ owner: 'acme', monthlyQuota: 5 })
+			expect((await keyward.verifyKey(key)).ok).toBe(true)
+			await keyward.close()
+			const child = startNodeProcess(verifierScript, {
+				KEYWARD_PG_URL: pgUrl,
+				KEYWARD_PG_SCHEMA: schema,
+				KEYWARD_PG_TABLE_PREFIX: 'restart_',
+				KEYWARD_TEST_KEY: key,
+			})
+			const [, json] = await child.waitForLine(/^result (.*)$/)
+			expect(JSON.parse(json as string)).toEqual({ status: 200, id: info.id, remaining: 3 })
+			expect(await child.exited()).toBe(0)
+		})
+	})
+})

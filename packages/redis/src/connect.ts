@@ -1,0 +1,144 @@
+import type { RedisMessageListener } from './client.js'
+import { RedisInvalidationChannel } from './invalidation.js'
+import { RedisUsageCounter } from './usage-counter.js'
+
+/** Options of {@link connectRedis}. */
+export interface ConnectRedisOptions {
+	/** `redis://` or `rediss://` URL. */
+	url: string
+	/** Start of every key and of the channel name: `<prefix>usage:…`, `<prefix>invalidate`. @defaultValue 'keyward:' */
+	prefix?: string | undefined
+	/**
+	 * How long to keep trying the first connection before rejecting. Once connected, the client
+	 * reconnects forever (at most a second apart) and commands fail fast while it is away.
+	 * @defaultValue 5000
+	 */
+	connectTimeoutMs?: number | undefined
+	/**
+	 * Receives connection errors (each failed reconnect attempt, for instance). They need no
+	 * action: calls made meanwhile fail, and keyward answers 503 until Redis is back.
+	 * @defaultValue ignore them
+	 */
+	onError?: ((error: Error) => void) | undefined
+}
+
+/** What {@link connectRedis} opens: pass `usage` and `invalidation` to `createKeyward`. */
+export interface RedisConnection {
+	readonly usage: RedisUsageCounter
+	readonly invalidation: RedisInvalidationChannel
+	/** Close both connections (also done once `usage` and `invalidation` are both closed). */
+	close(): Promise<void>
+}
+
+interface NodeRedisClient {
+	connect(): Promise<unknown>
+	close(): Promise<unknown>
+	destroy(): void
+	on(event: 'error', listener: (error: Error) => void): unknown
+	once(event: 'ready', listener: () => void): unknown
+	on(event: 'ready', listener: () => void): unknown
+	duplicate(overrides?: Record<string, unknown>): NodeRedisClient
+	sendCommand(args: string[]): Promise<unknown>
+	subscribe(channel: string, listener: RedisMessageListener): Promise<unknown>
+	unsubscribe(channel: string, listener?: RedisMessageListener): Promise<unknown>
+	readonly isOpen: boolean
+}
+
+interface NodeRedisModule {
+	createClient(options: Record<string, unknown>): NodeRedisClient
+}
+
+async function shut(client: NodeRedisClient): Promise<void> {
+	if (!client.isOpen) return
+	try {
+		await client.close()
+	} catch {
+		client.destroy()
+	}
+}
+
+/**
+ * Connect to Redis with node-redis (the `redis` package, v5) and build a
+ * {@link RedisUsageCounter} and a {@link RedisInvalidationChannel} on two connections (commands,
+ * and a dedicated subscriber). Resolves once both are connected and subscribed; rejects when
+ * Redis cannot be reached within `connectTimeoutMs`. Closing keyward closes them.
+ * @example
+ * const redis = await connectRedis({ url: process.env.KEYWARD_REDIS_URL })
+ * const keyward = createKeyward({ store, usage: redis.usage, invalidation: redis.invalidation })
+ */
+export async function connectRedis(options: Readonly<ConnectRedisOptions>): Promise<RedisConnection> {
+	if (!/^rediss?:\/\//i.test(options?.url ?? ''))
+		throw new TypeError('url must start with redis:// or rediss://')
+	let redis: NodeRedisModule
+	try {
+		redis = (await import('redis')) as unknown as NodeRedisModule
+	} catch (error) {
+		const message =
+			'connectRedis needs the "redis" package (node-redis v5): install it next to @keyward/redis'
+		throw new Error(message, { cause: error })
+	}
+	const prefix = options.prefix ?? 'keyward:'
+	const connectTimeoutMs = options.connectTimeoutMs ?? 5000
+	const onError = options.onError ?? (() => {})
+	const deadline = Date.now() + connectTimeoutMs
+
+	function open(overrides: Record<string, unknown>): NodeRedisClient {
+		let connected = false
+		const client = redis.createClient({
+			url: options.url,
+			...overrides,
+			socket: {
+				connectTimeout: connectTimeoutMs,
+				// Give up on a first connection after the deadline; after that, keep trying.
+				reconnectStrategy: (retries: number, cause: Error) =>
+					!connected && Date.now() >= deadline ? cause : Math.min(50 * 2 ** retries, 1000),
+			},
+		})
+		client.once('ready', () => {
+			connected = true
+		})
+		// Without a listener, a connection error would crash the process.
+		client.on('error', onError)
+		return client
+	}
+
+	// Commands fail at once while disconnected instead of queueing: a queued consume would count
+	// a request keyward already answered with 503.
+	const commands = open({ disableOfflineQueue: true })
+	// The subscriber keeps its queue: node-redis re-subscribes by itself after a reconnect.
+	const subscriber = open({})
+	const clients = [commands, subscriber]
+	let closing: Promise<void> | undefined
+	const close = () => {
+		closing ??= Promise.all(clients.map(shut)).then(() => {})
+		return closing
+	}
+	// The counter and the channel each release their share; the last one closes the connections.
+	let holders = 2
+	const release = async () => {
+		if (--holders === 0) await close()
+	}
+	try {
+		await Promise.all(clients.map((client) => client.connect()))
+		const usage = new RedisUsageCounter({ client: commands, prefix, onClose: release })
+		const invalidation = new RedisInvalidationChannel({
+			publisher: commands,
+			subscriber,
+			channel: `${prefix}invalidate`,
+			onClose: release,
+		})
+		await invalidation.start()
+		// Messages published while the subscriber was away are lost: after a reconnect, forget everything cached.
+		subscriber.on('ready', () => invalidation.missed())
+		return { usage, invalidation, close }
+	} catch (error) {
+		for (const client of clients) {
+			try {
+				client.destroy()
+			} catch {
+				// Already closed by the failed connect.
+			}
+		}
+		throw error
+	}
+}
