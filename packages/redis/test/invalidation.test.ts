@@ -8,7 +8,7 @@ import { deleteKeys } from './fixtures/cleanup.js'
 const available = useService(await probeRedis())
 
 /** Resolves with the first value `listener` receives. */
-function nextMessage(channel: RedisInvalidationChannel): Promise<string> {
+function nextMessage(channel: RedisInvalidationChannel): Promise<string | null> {
 	return new Promise((resolve) => {
 		void channel.subscribe(resolve)
 	})
@@ -43,7 +43,7 @@ describe.skipIf(!available)('RedisInvalidationChannel on Redis', () => {
 			channel: `${prefix}other`,
 		})
 		await Promise.all([a.start(), b.start(), other.start()])
-		const heard: string[] = []
+		const heard: (string | null)[] = []
 		await other.subscribe((id) => heard.push(id))
 		const atA = nextMessage(a)
 		const atB = nextMessage(b)
@@ -61,7 +61,7 @@ describe.skipIf(!available)('RedisInvalidationChannel on Redis', () => {
 			channel: `${prefix}closing`,
 			onClose: async () => void closed++,
 		})
-		const heard: string[] = []
+		const heard: (string | null)[] = []
 		await channel.subscribe((id) => heard.push(id))
 		await Promise.all([channel.close(), channel.close()])
 		await publisher.publish(`${prefix}closing`, 'late')
