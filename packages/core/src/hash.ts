@@ -12,7 +12,9 @@ export interface Pepper {
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
 
 function sha256Hex(key: string): string {
-	return oneShot === undefined ? crypto.createHash('sha256').update(key).digest('hex') : oneShot('sha256', key, 'hex')
+	return oneShot === undefined
+		? crypto.createHash('sha256').update(key).digest('hex')
+		: oneShot('sha256', key, 'hex')
 }
 
 /** Hashes keys for storage and lookup. The first hasher is the current one. */

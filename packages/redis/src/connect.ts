@@ -35,8 +35,8 @@ interface NodeRedisClient {
 	close(): Promise<unknown>
 	destroy(): void
 	on(event: 'error', listener: (error: Error) => void): unknown
-	once(event: 'ready', listener: () => void): unknown
 	on(event: 'ready', listener: () => void): unknown
+	once(event: 'ready', listener: () => void): unknown
 	duplicate(overrides?: Record<string, unknown>): NodeRedisClient
 	sendCommand(args: string[]): Promise<unknown>
 	subscribe(channel: string, listener: RedisMessageListener): Promise<unknown>
