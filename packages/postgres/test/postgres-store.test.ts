@@ -117,7 +117,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			expect((await keyward.verifyKey(key)).ok).toBe(true)
 			await keyward.close()
 			const child = startNodeProcess(verifierScript, {
-				KEYWARD_PG_URL: pgUrl,
+				KEYWARD_TEST_PG_URL: pgUrl,
 				KEYWARD_PG_SCHEMA: schema,
 				KEYWARD_PG_TABLE_PREFIX: 'restart_',
 				KEYWARD_TEST_KEY: key,
