@@ -1,12 +1,13 @@
-import { createKeyward, MemoryStore } from '@keyward/core'
 import { createApp } from './app.js'
+import { keywardFromEnv } from './from-env.js'
 
 /**
- * Starts the example on 127.0.0.1 with an in-process store, creates two keys and prints
- * ready-to-paste requests. `PORT` picks the port (default 3000; 0 picks a free one).
+ * Starts the example on 127.0.0.1, creates two keys and prints ready-to-paste requests.
+ * `PORT` picks the port (default 3000; 0 picks a free one); the store comes from the
+ * environment (see `keywardFromEnv`): embedded PGlite in `.keyward/demo` by default.
  */
 async function main(): Promise<void> {
-	const keyward = createKeyward({ store: new MemoryStore() })
+	const { keyward, describe } = await keywardFromEnv('demo')
 	const reader = await keyward.createKey({
 		owner: 'demo-user',
 		name: 'demo reader',
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
 		const port = typeof address === 'object' && address !== null ? address.port : 3000
 		const base = `http://127.0.0.1:${port}`
 		const lines = [
-			`keyward demo listening on ${base}`,
+			`keyward demo listening on ${base} (${describe})`,
 			'',
 			'A key with scope reports:read and a monthly quota of 1000 (shown once, keep it secret):',
 			`  ${reader.key}`,
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 	})
 	const stop = () => {
 		server.close()
-		void keyward.close()
+		keyward.close().catch(() => {})
 	}
 	process.once('SIGINT', stop)
 	process.once('SIGTERM', stop)

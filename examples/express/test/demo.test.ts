@@ -1,12 +1,17 @@
 import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const demo = fileURLToPath(new URL('../dist/demo.js', import.meta.url))
+// The default set-up: an embedded PGlite database on disk and in-process quota counting.
+const dataDir = join(mkdtempSync(join(tmpdir(), 'keyward-demo-')), 'db')
 const child = spawn(process.execPath, [demo], {
-	env: { ...process.env, PORT: '0' },
+	env: { ...process.env, PORT: '0', KEYWARD_DATA_DIR: dataDir, KEYWARD_PG_URL: '', KEYWARD_REDIS_URL: '' },
 	stdio: ['ignore', 'pipe', 'pipe'],
 })
 
@@ -32,8 +37,10 @@ async function curl(line: string): Promise<{ status: number; body: string }> {
 }
 
 describe('demo command', () => {
-	it('prints curl lines that work as printed', async () => {
-		const lines = (await printed).split('\n').filter((l) => l.trim().startsWith('curl '))
+	it('prints curl lines that work as printed', { timeout: 60_000 }, async () => {
+		const output = await printed
+		expect(output).toContain(`keys in PGlite in ${dataDir}, quotas in this process`)
+		const lines = output.split('\n').filter((l) => l.trim().startsWith('curl '))
 		expect(lines.length).toBeGreaterThanOrEqual(6)
 		const hello = await curl(lines[0] as string)
 		expect(hello.status).toBe(200)
