@@ -1,3 +1,14 @@
+export {
+	answerProblem,
+	type HttpAnswer,
+	hostileRequest,
+	inject,
+	type Keyring,
+	type PlainRequest,
+	plainRequestBytes,
+	requestBytes,
+	sendHttp,
+} from './hostile-http.js'
 export { type Load, type LoadSample, startLoad } from './load.js'
 export { uniqueName } from './names.js'
 export { type NodeProcess, startNodeProcess } from './processes.js'

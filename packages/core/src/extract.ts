@@ -70,8 +70,9 @@ export function createExtractor(options: Readonly<ExtractOptions> = {}): Extract
 
 	function fromQuery(url: string): Extraction | undefined {
 		const q = url.indexOf('?')
-		if (q === -1) return undefined
-		const hash = url.indexOf('#', q)
+		const hash = url.indexOf('#')
+		// A `?` inside the fragment does not start a query.
+		if (q === -1 || (hash !== -1 && hash < q)) return undefined
 		const query = url.slice(q + 1, hash === -1 ? undefined : hash)
 		let found: Extraction | undefined
 		for (const pair of query.split('&')) {
@@ -154,8 +155,9 @@ export function createExtractor(options: Readonly<ExtractOptions> = {}): Extract
 	function stripQuery(url: string): string {
 		if (queryName === false) return url
 		const q = url.indexOf('?')
-		if (q === -1 || (!url.includes(queryNeedle) && !url.includes('%'))) return url
-		const hash = url.indexOf('#', q)
+		const hash = url.indexOf('#')
+		if (q === -1 || (hash !== -1 && hash < q)) return url
+		if (!url.includes(queryNeedle) && !url.includes('%')) return url
 		const end = hash === -1 ? url.length : hash
 		const kept = url
 			.slice(q + 1, end)

@@ -13,6 +13,7 @@ import { checkMetadata, checkQuota, checkScopeList, checkText, isRecord, toInfo 
 import { createRejecter } from './rejections.js'
 import { hasScopes } from './scopes.js'
 import type {
+	ConsumeResult,
 	InvalidationChannel,
 	KeyInfo,
 	KeyPatch,
@@ -135,6 +136,18 @@ function dropHeader(req: RequestLike, name: string): void {
 	if (kept.length !== raw.length) req.rawHeaders = kept
 }
 
+/** A counter answering with anything but a boolean and a count is a failing counter. */
+function isConsumeResult(value: unknown): value is ConsumeResult {
+	const r = value as Partial<ConsumeResult> | null | undefined
+	return (
+		typeof r === 'object' &&
+		r !== null &&
+		typeof r.allowed === 'boolean' &&
+		Number.isSafeInteger(r.used) &&
+		(r.used as number) >= 0
+	)
+}
+
 function isUsageCounter(value: unknown): value is UsageCounter {
 	return typeof (value as UsageCounter | undefined)?.consume === 'function'
 }
@@ -162,6 +175,11 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 				: [...options.pepper]
 	const hasher = createKeyHasher(peppers)
 	const extract = createExtractor(options.extract)
+	/** Every header that can carry a key, dropped from ambiguous requests under `hideCredentials: true`. */
+	const credentialHeaders = [
+		...((options.extract?.schemes ?? ['Apikey']).length > 0 ? ['authorization'] : []),
+		...(options.extract?.headers ?? ['x-api-key']).map((h) => h.toLowerCase()),
+	]
 	const defaultHide = options.hideCredentials ?? 'query'
 	const reject = createRejecter(options.realm ?? 'api')
 	const cache = createKeyCache(options.cache ?? {}, now)
@@ -280,12 +298,13 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			return entry.success
 		}
 		const period = calendar(nowMs)
-		let consumed: { allowed: boolean; used: number }
+		let consumed: unknown
 		try {
 			consumed = await guard(usage.consume(info.id, period.id, cost, limit))
 		} catch {
 			return reject('unavailable', undefined, info.id)
 		}
+		if (!isConsumeResult(consumed)) return reject('unavailable', undefined, info.id)
 		const remaining = Math.max(0, limit - consumed.used)
 		const headers = rateLimitHeaders(limit, remaining, period.resetAt, nowMs, period.startsAt)
 		if (!consumed.allowed) {
@@ -347,6 +366,9 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		if (hide === true && (found.kind === 'key' || found.kind === 'malformed')) {
 			const name = found.source === 'authorization' ? 'authorization' : found.header
 			if (name !== undefined) dropHeader(req, name)
+		}
+		if (hide === true && found.kind === 'ambiguous') {
+			for (const name of credentialHeaders) if (req.headers[name] !== undefined) dropHeader(req, name)
 		}
 		if (found.kind === 'key') return verifyKey(found.key, verifyOptions)
 		const client = limiter === undefined || found.kind === 'none' ? undefined : verifyOptions.client

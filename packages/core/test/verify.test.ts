@@ -221,3 +221,43 @@ describe('verify: request handling', () => {
 		await expect(keyward.verifyKey('x', { cost: 1.5 })).rejects.toMatchObject({ code: 'invalid_argument' })
 	})
 })
+
+describe('verify: hardening', () => {
+	it('never reads a key from the fragment, even one shaped like a query', async () => {
+		const { keyward } = setup()
+		const { key } = await keyward.createKey({ owner: 'a' })
+		const req = { headers: {}, url: `/x#y?api_key=${key}` }
+		expect(await keyward.verify(req)).toMatchObject({ code: 'missing' })
+	})
+
+	it('hideCredentials true drops every credential header of an ambiguous request', async () => {
+		const { keyward } = setup()
+		const req = {
+			headers: { authorization: 'Apikey kw_a', 'x-api-key': 'kw_b' } as Record<string, string | undefined>,
+			rawHeaders: ['Authorization', 'Apikey kw_a', 'X-Api-Key', 'kw_b', 'Accept', '*/*'],
+			url: '/',
+		}
+		expect(await keyward.verify(req, { hideCredentials: true })).toMatchObject({ code: 'ambiguous' })
+		expect(req.headers).toEqual({})
+		expect(req.rawHeaders).toEqual(['Accept', '*/*'])
+	})
+
+	it('a usage counter answering garbage fails closed', async () => {
+		for (const answer of [
+			null,
+			undefined,
+			{},
+			{ allowed: 'yes', used: 1 },
+			{ allowed: true, used: 'x' },
+			{ allowed: true, used: -1 },
+		]) {
+			const store = new MemoryStore()
+			const keyward = createKeyward({ store, usage: { consume: async () => answer as never } })
+			const { key } = await keyward.createKey({ owner: 'a', monthlyQuota: 5 })
+			expect(await keyward.verifyKey(key), JSON.stringify(answer)).toMatchObject({
+				status: 503,
+				code: 'unavailable',
+			})
+		}
+	})
+})
