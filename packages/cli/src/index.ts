@@ -1,1 +1,3 @@
-export {}
+export { type CliIo, runCli } from './cli.js'
+export type { AuditLog, DatabaseLocation, OpenDatabase, OpenDatabaseFn } from './database.js'
+export { formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js'

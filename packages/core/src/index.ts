@@ -1,3 +1,16 @@
+export {
+	type AttachAuditSinkOptions,
+	AUDIT_ACTIONS,
+	type AuditAction,
+	type AuditContext,
+	type AuditEntry,
+	type AuditSink,
+	type AuditSubscription,
+	attachAuditSink,
+	createJsonLinesAuditSink,
+	type LineWritable,
+	withAuditContext,
+} from './audit.js'
 export type { CacheOptions } from './cache.js'
 export { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
 export type { KeywardEventName, KeywardEvents, KeywardListener } from './events.js'

@@ -436,7 +436,13 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		}
 		let at: number | null
 		if (expiresIn !== undefined) {
-			if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+			// Past 8.64e15 ms a Date is invalid, which would read as "never expires".
+			if (
+				typeof expiresIn !== 'number' ||
+				!Number.isFinite(expiresIn) ||
+				expiresIn <= 0 ||
+				nowMs + expiresIn > 8.64e15
+			) {
 				throw new KeywardError('invalid_argument', 'expiresIn must be a positive number of milliseconds')
 			}
 			at = nowMs + expiresIn

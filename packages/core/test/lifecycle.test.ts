@@ -39,6 +39,7 @@ describe('createKey', () => {
 			[{ owner: 'a', monthlyQuota: -1 }, /monthlyQuota/],
 			[{ owner: 'a', monthlyQuota: 1.5 }, /monthlyQuota/],
 			[{ owner: 'a', expiresIn: 0 }, /expiresIn/],
+			[{ owner: 'a', expiresIn: 9e15 }, /expiresIn/],
 			[{ owner: 'a', expiresAt: new Date(0) }, /future/],
 			[{ owner: 'a', expiresAt: new Date('nope') }, /valid Date/],
 			[{ owner: 'a', expiresAt: new Date(Date.UTC(2030, 0)), expiresIn: 5 }, /not both/],

@@ -1,3 +1,4 @@
+export { type AuditLogQuery, PostgresAuditLog, type PostgresAuditLogOptions } from './audit-log.js'
 export { SCHEMA_VERSION } from './migrations.js'
 export { type OpenPostgresStoreOptions, openPostgresStore } from './open.js'
 export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js'

@@ -1,0 +1,194 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { appendFile } from 'node:fs/promises'
+import { KeywardError } from './errors.js'
+import type { Keyward } from './keyward.js'
+import type { KeyInfo } from './types.js'
+
+/** What happened to a key. */
+export type AuditAction = 'key.created' | 'key.revoked' | 'key.deleted' | 'key.rotated'
+
+/** Every {@link AuditAction}, in lifecycle order. */
+export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
+	'key.created',
+	'key.revoked',
+	'key.deleted',
+	'key.rotated',
+])
+
+/** One line of the audit trail. Never holds key text or hashes. */
+export interface AuditEntry {
+	/** When it happened, by the keyward's clock. */
+	readonly at: Date
+	readonly action: AuditAction
+	/** The key acted on; for `key.rotated`, the new key. */
+	readonly keyId: string
+	/** Owner of the key. */
+	readonly owner: string
+	/** Who did it (a user id, an operator's login); `null` when nobody said. */
+	readonly actor: string | null
+	/** Where it came from (a client IP, `cli@host`); `null` when nobody said. */
+	readonly source: string | null
+	/** For `key.rotated`: the key that was replaced; otherwise `null`. */
+	readonly previousKeyId: string | null
+}
+
+/** Where audit entries go: a file, a table, a log pipeline. */
+export interface AuditSink {
+	/** Record one entry. A rejection is reported to `onError` of {@link attachAuditSink}. */
+	write(entry: AuditEntry): void | Promise<void>
+}
+
+/** Who is acting, and from where, for the management calls made inside {@link withAuditContext}. */
+export interface AuditContext {
+	actor?: string | null | undefined
+	source?: string | null | undefined
+}
+
+/** Options of {@link attachAuditSink}. */
+export interface AttachAuditSinkOptions {
+	/** Actor recorded when no {@link withAuditContext} names one. @defaultValue null */
+	actor?: string | null | undefined
+	/** Source recorded when no {@link withAuditContext} names one. @defaultValue null */
+	source?: string | null | undefined
+	/**
+	 * Receives entries the sink failed to write. The management call that caused the entry has
+	 * already succeeded by then and is not undone. @defaultValue a process warning
+	 */
+	onError?: ((error: unknown, entry: AuditEntry) => void) | undefined
+}
+
+/** A sink attached to a keyward, from {@link attachAuditSink}. */
+export interface AuditSubscription {
+	/** Resolves once every entry produced so far has been written (or reported as failed). */
+	flush(): Promise<void>
+	/** Stop recording; entries already produced are still written. */
+	detach(): void
+}
+
+const contexts = new AsyncLocalStorage<AuditContext>()
+const MAX_LABEL = 256
+
+/** A label fit for an audit entry: a string of at most 256 characters, else `null`. */
+function label(value: unknown): string | null {
+	return typeof value === 'string' && value.length > 0 ? value.slice(0, MAX_LABEL) : null
+}
+
+/**
+ * Run `fn` with `context` as the actor and source of every audit entry its management calls
+ * produce (the context follows `await`s). Adapters and the CLI wrap their calls in it.
+ * @example
+ * await withAuditContext({ actor: userId, source: req.ip }, () => keyward.revokeKey(id))
+ */
+export function withAuditContext<T>(context: Readonly<AuditContext>, fn: () => T): T {
+	return contexts.run({ actor: label(context?.actor), source: label(context?.source) }, fn)
+}
+
+/**
+ * Record keyward's key events (`key.created`, `key.revoked`, `key.deleted`, `key.rotated`) in
+ * `sink`, in order. The entry's actor and source come from the surrounding
+ * {@link withAuditContext}, else from `options`.
+ * @param keyward - the keyward whose events are recorded
+ * @param sink - where entries go, e.g. {@link createJsonLinesAuditSink} or `PostgresAuditLog`
+ * @example
+ * const audit = attachAuditSink(keyward, createJsonLinesAuditSink('audit.jsonl'))
+ * await keyward.revokeKey(id)
+ * await audit.flush()
+ */
+export function attachAuditSink(
+	keyward: Keyward,
+	sink: AuditSink,
+	options: Readonly<AttachAuditSinkOptions> = {},
+): AuditSubscription {
+	if (typeof keyward?.on !== 'function') {
+		throw new KeywardError('invalid_argument', 'attachAuditSink expects a keyward from createKeyward()')
+	}
+	if (typeof sink?.write !== 'function') {
+		throw new KeywardError('invalid_argument', 'attachAuditSink expects a sink with a write(entry) method')
+	}
+	const fallbackActor = label(options.actor)
+	const fallbackSource = label(options.source)
+	const onError =
+		options.onError ??
+		((error: unknown) =>
+			process.emitWarning(`keyward audit entry not written: ${(error as Error)?.message ?? String(error)}`))
+	// One chain per subscription keeps entries in the order the events happened.
+	let tail: Promise<void> = Promise.resolve()
+
+	function record(action: AuditAction, key: KeyInfo, at: Date | null, previous?: KeyInfo): void {
+		const context = contexts.getStore()
+		const entry: AuditEntry = Object.freeze({
+			at: at ?? new Date(),
+			action,
+			keyId: key.id,
+			owner: key.owner,
+			actor: context?.actor ?? fallbackActor,
+			source: context?.source ?? fallbackSource,
+			previousKeyId: previous?.id ?? null,
+		})
+		tail = tail
+			.then(() => sink.write(entry))
+			.catch((error: unknown) => {
+				try {
+					onError(error, entry)
+				} catch {
+					// A failing error handler must not break the chain for later entries.
+				}
+			})
+	}
+
+	const off = [
+		keyward.on('key.created', ({ key }) => record('key.created', key, key.createdAt)),
+		keyward.on('key.revoked', ({ key }) => record('key.revoked', key, key.revokedAt)),
+		keyward.on('key.deleted', ({ key }) => record('key.deleted', key, null)),
+		keyward.on('key.rotated', ({ key, previous }) => record('key.rotated', key, key.createdAt, previous)),
+	]
+	return {
+		flush: () => tail,
+		detach() {
+			for (const unsubscribe of off.splice(0)) unsubscribe()
+		},
+	}
+}
+
+/** A writable stream as far as the JSON-lines sink needs one (`process.stdout`, `fs.createWriteStream`). */
+export interface LineWritable {
+	write(chunk: string, callback: (error?: Error | null) => void): boolean
+}
+
+/** One entry as a JSON line: ISO timestamps, every field present. */
+function auditEntryToJson(entry: AuditEntry): string {
+	return `${JSON.stringify({
+		at: entry.at.toISOString(),
+		action: entry.action,
+		keyId: entry.keyId,
+		owner: entry.owner,
+		actor: entry.actor,
+		source: entry.source,
+		previousKeyId: entry.previousKeyId,
+	})}\n`
+}
+
+/**
+ * An {@link AuditSink} writing one JSON object per line, to a file (appended, created with mode
+ * 0600; each entry is a single append, so processes sharing the file do not interleave lines) or
+ * to a stream the caller owns.
+ * @example
+ * attachAuditSink(keyward, createJsonLinesAuditSink('/var/log/keyward/audit.jsonl'))
+ */
+export function createJsonLinesAuditSink(target: string | LineWritable): AuditSink {
+	if (typeof target === 'string') {
+		if (target.length === 0) throw new KeywardError('invalid_argument', 'The audit file path is empty')
+		return {
+			write: (entry) => appendFile(target, auditEntryToJson(entry), { mode: 0o600 }),
+		}
+	}
+	if (typeof target?.write !== 'function') {
+		throw new KeywardError('invalid_argument', 'createJsonLinesAuditSink expects a path or a writable stream')
+	}
+	return {
+		write: (entry) =>
+			new Promise<void>((resolve, reject) => {
+				target.write(auditEntryToJson(entry), (error) => (error ? reject(error) : resolve()))
+			}),
+	}
+}
