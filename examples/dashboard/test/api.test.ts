@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Served, serve } from './serve.js'
+
+let served: Served
+beforeAll(async () => {
+	served = await serve({ maxQuota: 1000, maxLifetimeMs: 90 * 86_400_000 })
+})
+afterAll(async () => {
+	await served.close()
+})
+
+const PAGE = { 'x-keyward-dashboard': '1' }
+
+interface Answer {
+	status: number
+	headers: Headers
+	body: Record<string, unknown> | null
+}
+
+/** A request as the page makes it (custom header), with `cookie` if given. */
+async function call(
+	method: string,
+	path: string,
+	options: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+	const headers: Record<string, string> = { ...PAGE, ...options.headers }
+	if (options.cookie !== undefined) headers.cookie = options.cookie
+	if (options.body !== undefined) headers['content-type'] = 'application/json'
+	const init: RequestInit = { method, headers }
+	if (options.body !== undefined) init.body = JSON.stringify(options.body)
+	const response = await fetch(`${served.base}${path}`, init)
+	const text = await response.text()
+	return { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) }
+}
+
+async function signIn(user: string): Promise<string> {
+	const answer = await call('POST', '/session', { body: { user } })
+	expect(answer.status).toBe(200)
+	const cookie = answer.headers.get('set-cookie') ?? ''
+	return cookie.split(';')[0] as string
+}
+
+async function createKey(cookie: string, body: Record<string, unknown> = {}) {
+	const answer = await call('POST', '/account/keys', { cookie, body: { name: 'test', ...body } })
+	expect(answer.status).toBe(201)
+	return answer.body as { key: string; info: { id: string } }
+}
+
+describe('demo sign-in', () => {
+	it('serves the page with a strict content security policy and no third-party origins', async () => {
+		const response = await fetch(`${served.base}/`)
+		expect(response.status).toBe(200)
+		expect(response.headers.get('content-security-policy')).toContain("script-src 'self'")
+		const html = await response.text()
+		expect(html).toContain('<script type="module" src="app.js"></script>')
+		expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
+		for (const asset of ['/app.js', '/app.css'])
+			expect((await fetch(`${served.base}${asset}`)).status).toBe(200)
+	})
+
+	it('tells the page who may sign in and what keys may hold', async () => {
+		const answer = await call('GET', '/session')
+		expect(answer.body).toMatchObject({
+			user: null,
+			users: [
+				{ id: 'ada', name: 'Ada Lovelace' },
+				{ id: 'grace', name: 'Grace Hopper' },
+			],
+			allowedScopes: ['reports:read', 'reports:write', 'billing:read'],
+			maxQuota: 1000,
+		})
+	})
+
+	it('sets an HttpOnly, SameSite=Strict cookie that identifies the user, and clears it on sign-out', async () => {
+		const answer = await call('POST', '/session', { body: { user: 'ada' } })
+		const setCookie = answer.headers.get('set-cookie') ?? ''
+		expect(setCookie).toMatch(
+			/^dashboard_session=ada\.\d+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/,
+		)
+		const cookie = setCookie.split(';')[0] as string
+		expect((await call('GET', '/session', { cookie })).body).toMatchObject({ user: { id: 'ada' } })
+		const out = await call('DELETE', '/session', { cookie })
+		expect(out.status).toBe(204)
+		expect(out.headers.get('set-cookie')).toContain('Max-Age=0')
+	})
+
+	it('refuses unknown users and forged or tampered cookies', async () => {
+		expect(await call('POST', '/session', { body: { user: 'mallory' } })).toMatchObject({
+			status: 400,
+			body: { code: 'unknown_user', detail: 'Unknown demo user' },
+		})
+		const cookie = await signIn('ada')
+		const forged = cookie.replace('=ada.', '=grace.')
+		expect((await call('GET', '/session', { cookie: forged })).body).toMatchObject({ user: null })
+		expect(await call('GET', '/account/keys', { cookie: forged })).toMatchObject({
+			status: 401,
+			body: { code: 'missing' },
+		})
+		expect((await call('GET', '/account/usage', { cookie: 'dashboard_session=junk' })).status).toBe(401)
+	})
+})
+
+describe('cross-site request protection', () => {
+	it('refuses state-changing requests without the page header, even with a valid cookie', async () => {
+		const cookie = await signIn('ada')
+		const headers = { 'x-keyward-dashboard': '' }
+		for (const [method, path] of [
+			['POST', '/account/keys'],
+			['POST', '/account/keys/revoke-all'],
+			['POST', '/session'],
+		] as const) {
+			expect(await call(method, path, { cookie, headers, body: { user: 'ada' } })).toMatchObject({
+				status: 403,
+				body: { code: 'cross_site_request', detail: 'Cross-site request refused' },
+			})
+		}
+		expect(await served.keyward.listKeys({ owner: 'ada' })).toEqual([])
+	})
+
+	it('refuses another Origin or a cross-site fetch, and accepts this origin', async () => {
+		const cookie = await signIn('ada')
+		const body = { name: 'x' }
+		const evil = await call('POST', '/account/keys', {
+			cookie,
+			body,
+			headers: { origin: 'https://evil.example' },
+		})
+		expect(evil.status).toBe(403)
+		const site = await call('POST', '/account/keys', {
+			cookie,
+			body,
+			headers: { 'sec-fetch-site': 'cross-site' },
+		})
+		expect(site.status).toBe(403)
+		const ok = await call('POST', '/account/keys', {
+			cookie,
+			body,
+			headers: { origin: served.base, 'sec-fetch-site': 'same-origin' },
+		})
+		expect(ok.status).toBe(201)
+		await served.keyward.revokeAll('ada')
+	})
+
+	it('lets reads through without the header', async () => {
+		const cookie = await signIn('ada')
+		const response = await fetch(`${served.base}/account/keys`, { headers: { cookie } })
+		expect(response.status).toBe(200)
+	})
+})
+
+describe('keys per user', () => {
+	it('a key created in the dashboard opens the API until it is revoked', async () => {
+		const cookie = await signIn('ada')
+		const { key, info } = await createKey(cookie, {
+			scopes: ['reports:read'],
+			expiresIn: '30d',
+			monthlyQuota: 10,
+		})
+		const hello = await fetch(`${served.base}/api/hello`, { headers: { authorization: `Apikey ${key}` } })
+		expect(hello.status).toBe(200)
+		expect(await hello.json()).toEqual({ message: 'Hello, ada!', keyId: info.id })
+		expect((await fetch(`${served.base}/api/reports`, { headers: { 'x-api-key': key } })).status).toBe(200)
+		expect((await call('GET', '/account/usage', { cookie })).body?.usage).toMatchObject({
+			[info.id]: { used: 2, limit: 10, remaining: 8 },
+		})
+		expect((await call('POST', `/account/keys/${info.id}/revoke`, { cookie })).status).toBe(200)
+		const refused = await fetch(`${served.base}/api/hello`, { headers: { authorization: `Apikey ${key}` } })
+		expect(refused.status).toBe(401)
+		expect(await refused.json()).toEqual({ detail: 'API key has been revoked', code: 'revoked' })
+	})
+
+	it("keeps each user's keys and usage out of the other's reach", async () => {
+		const ada = await signIn('ada')
+		const grace = await signIn('grace')
+		const { info } = await createKey(ada, { name: 'ada only' })
+		const graceKeys = ((await call('GET', '/account/keys', { cookie: grace })).body?.keys ?? []) as {
+			id: string
+		}[]
+		expect(graceKeys.map((k) => k.id)).not.toContain(info.id)
+		expect((await call('GET', '/account/usage', { cookie: grace })).body?.usage).not.toHaveProperty(info.id)
+		for (const [method, path] of [
+			['GET', `/account/keys/${info.id}`],
+			['POST', `/account/keys/${info.id}/revoke`],
+			['POST', `/account/keys/${info.id}/rotate`],
+			['DELETE', `/account/keys/${info.id}`],
+		] as const) {
+			expect(await call(method, path, { cookie: grace })).toMatchObject({
+				status: 404,
+				body: { code: 'key_not_found' },
+			})
+		}
+		expect((await call('POST', '/account/keys/revoke-all', { cookie: grace })).status).toBe(200)
+		expect((await served.keyward.getKey(info.id)).revokedAt).toBeNull()
+	})
+
+	it('answers mistakes with a status and words', async () => {
+		const cookie = await signIn('grace')
+		expect(await call('POST', '/account/keys', { cookie, body: { scopes: ['admin'] } })).toMatchObject({
+			status: 403,
+			body: { code: 'scope_not_allowed' },
+		})
+		expect(await call('POST', '/account/keys', { cookie, body: { monthlyQuota: 5000 } })).toMatchObject({
+			status: 403,
+			body: { code: 'quota_not_allowed' },
+		})
+		expect(await call('POST', '/account/keys', { cookie, body: { expiresIn: '365d' } })).toMatchObject({
+			status: 403,
+			body: { code: 'lifetime_not_allowed' },
+		})
+		const badJson = await fetch(`${served.base}/account/keys`, {
+			method: 'POST',
+			headers: { ...PAGE, cookie, 'content-type': 'application/json' },
+			body: '{',
+		})
+		expect(await badJson.json()).toEqual({ detail: 'Request body is not valid JSON', code: 'invalid_json' })
+		expect(await call('GET', '/nowhere')).toMatchObject({ status: 404, body: { code: 'not_found' } })
+		const noKey = await fetch(`${served.base}/api/hello`)
+		expect(noKey.status).toBe(401)
+		expect(await noKey.json()).toEqual({ detail: 'Not authenticated', code: 'missing' })
+	})
+})

@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Served, serve } from './serve.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url))
+const available = existsSync(CHROMIUM)
+
+if (!available) {
+	const message = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`
+	if (process.env.KEYWARD_REQUIRE_SERVICES === '1') {
+		it('Chromium is installed (KEYWARD_REQUIRE_SERVICES=1)', () => {
+			throw new Error(message)
+		})
+	} else {
+		console.warn(
+			`\n[keyward tests] SKIPPING the key dashboard browser test: ${message}.\n` +
+				'  KEYWARD_REQUIRE_SERVICES=1 turns this skip into a failure.\n',
+		)
+	}
+}
+
+/** Waits up to 10 s: the machine may be busy running every other test file at the same time. */
+function poll<T>(read: () => Promise<T> | T) {
+	return expect.poll(read, { timeout: 10_000, interval: 100 })
+}
+
+async function callApi(base: string, key: string, path = '/api/hello') {
+	const response = await fetch(`${base}${path}`, { headers: { authorization: `Apikey ${key}` } })
+	return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, () => {
+	let served: Served
+	let browser: Browser
+	const contexts: BrowserContext[] = []
+
+	beforeAll(async () => {
+		mkdirSync(ARTIFACTS, { recursive: true })
+		served = await serve()
+		// launch() gives every run a fresh, throw-away user-data-dir; each context has its own cookies.
+		browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			headless: true,
+			args: [
+				'--headless',
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-quic',
+				'--no-first-run',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+			],
+		})
+	}, 30_000)
+
+	afterAll(async () => {
+		await browser?.close()
+		await served?.close()
+	})
+
+	async function signIn(name: string): Promise<Page> {
+		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.base })
+		contexts.push(context)
+		const page = await context.newPage()
+		const problems: string[] = []
+		page.on('pageerror', (error) => problems.push(error.message))
+		page.on('console', (message) => {
+			if (message.type() === 'error') problems.push(message.text())
+		})
+		await page.goto(served.base)
+		await page.getByRole('button', { name: `Sign in as ${name}` }).click()
+		await page.getByRole('heading', { name: 'Your API keys' }).waitFor()
+		expect(problems).toEqual([])
+		return page
+	}
+
+	async function createKey(page: Page, name: string, scopes: string[], quota: number): Promise<string> {
+		await page.getByLabel('Name', { exact: true }).fill(name)
+		for (const scope of scopes) await page.getByLabel(scope).check()
+		await page.getByLabel('Expires after').selectOption('30d')
+		await page.getByLabel('Monthly request quota').fill(String(quota))
+		await page.getByRole('button', { name: 'Generate API key' }).click()
+		await poll(() => page.locator('#new-key').inputValue()).toMatch(served.keyward.keyPattern)
+		return page.locator('#new-key').inputValue()
+	}
+
+	function row(page: Page, name: string) {
+		return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) })
+	}
+
+	it('creates a key, shows it once, and revokes it so the API refuses it', async () => {
+		const page = await signIn('Ada Lovelace')
+		const key = await createKey(page, 'CI deploy', ['reports:read'], 5)
+		const reveal = page.getByRole('region', { name: 'Your new API key' })
+		await poll(() => reveal.textContent()).toContain('it will not be shown again')
+		await page.screenshot({ path: `${ARTIFACTS}01-key-created.png`, fullPage: true })
+
+		await page.getByRole('button', { name: 'Copy' }).click()
+		await poll(() => page.locator('#copy-status').textContent()).toBe('Copied to the clipboard.')
+		expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(key)
+
+		const hello = await callApi(served.base, key)
+		expect(hello).toMatchObject({ status: 200, body: { message: 'Hello, ada!' } })
+		expect((await callApi(served.base, key, '/api/reports')).status).toBe(200)
+
+		await page.getByRole('button', { name: 'I have saved it, hide the key' }).click()
+		expect(await page.locator('#new-key').inputValue()).toBe('')
+		expect(await page.content()).not.toContain(key)
+		// Usage and last use show up in the list.
+		await poll(async () => {
+			await page.getByRole('button', { name: 'Refresh' }).click()
+			return row(page, 'CI deploy').textContent()
+		}).toMatch(/2 of 5 \(40%\).*/)
+		await poll(async () => {
+			await page.getByRole('button', { name: 'Refresh' }).click()
+			return row(page, 'CI deploy').getByRole('cell').nth(3).textContent()
+		}).not.toBe('never')
+		const text = await row(page, 'CI deploy').textContent()
+		expect(text).toContain('reports:read')
+		expect(text).toContain('in 30 days')
+		expect(text).toContain('Active')
+		await page.screenshot({ path: `${ARTIFACTS}02-key-used.png`, fullPage: true })
+
+		await page.getByRole('button', { name: 'Revoke CI deploy' }).click()
+		const dialog = page.getByRole('dialog', { name: 'Revoke “CI deploy”?' })
+		await dialog.waitFor()
+		await page.screenshot({ path: `${ARTIFACTS}03-confirm-revoke.png` })
+		await dialog.getByRole('button', { name: 'Revoke key' }).click()
+		await poll(() => row(page, 'CI deploy').textContent()).toContain('Revoked')
+		expect(
+			await row(page, 'CI deploy')
+				.getByRole('button', { name: /Revoke|Rotate/ })
+				.count(),
+		).toBe(0)
+
+		const refused = await callApi(served.base, key)
+		expect(refused).toEqual({ status: 401, body: { detail: 'API key has been revoked', code: 'revoked' } })
+		await page.screenshot({ path: `${ARTIFACTS}04-key-revoked.png`, fullPage: true })
+	})
+
+	it('rotates a key (the new key is shown once) and deletes one, from the keyboard too', async () => {
+		const page = await signIn('Ada Lovelace')
+		const old = await createKey(page, 'Nightly export', [], 100)
+		await page.getByRole('button', { name: 'Rotate Nightly export' }).click()
+		const dialog = page.getByRole('dialog', { name: 'Rotate “Nightly export”?' })
+		await dialog.getByLabel('The old key keeps working for').selectOption('0')
+		await dialog.getByRole('button', { name: 'Rotate key' }).click()
+		await page.getByRole('heading', { name: 'Your rotated API key' }).waitFor()
+		const rotated = await page.locator('#new-key').inputValue()
+		expect(rotated).toMatch(served.keyward.keyPattern)
+		expect(rotated).not.toBe(old)
+		expect((await callApi(served.base, old)).status).toBe(401)
+		expect((await callApi(served.base, rotated)).status).toBe(200)
+		await page.screenshot({ path: `${ARTIFACTS}05-key-rotated.png`, fullPage: true })
+
+		// Delete with the keyboard only: focus the button, Enter, then Enter on the dialog's action.
+		const before = await page.locator('#keys-body tr').count()
+		await page.getByRole('button', { name: 'Delete Nightly export' }).first().focus()
+		await page.keyboard.press('Enter')
+		const confirm = page.getByRole('dialog', { name: 'Delete “Nightly export”?' })
+		await confirm.waitFor()
+		await page.keyboard.press('Tab') // Cancel has focus first; Tab reaches the action
+		await page.keyboard.press('Enter')
+		await poll(() => page.locator('#keys-body tr').count()).toBe(before - 1)
+		expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('keys-title')
+	})
+
+	it("never shows one user's keys to another, and revoke-all stays within the user", async () => {
+		const ada = await signIn('Ada Lovelace')
+		const adaKeys = await served.keyward.listKeys({ owner: 'ada' })
+		expect(adaKeys.length).toBeGreaterThan(0)
+
+		const grace = await signIn('Grace Hopper')
+		await grace.getByText('You have no API keys yet.').waitFor()
+		const graceKey = await createKey(grace, 'Grace laptop', ['billing:read'], 10)
+		const html = await grace.content()
+		const list = await grace.locator('#keys-body').textContent()
+		for (const info of adaKeys) {
+			expect(html).not.toContain(info.id)
+			expect(list).not.toContain(info.name)
+		}
+		expect(await grace.locator('#keys-body tr').count()).toBe(1)
+		await grace.screenshot({ path: `${ARTIFACTS}06-grace-sees-only-hers.png`, fullPage: true })
+
+		await grace.getByRole('button', { name: 'Revoke all' }).click()
+		await grace.getByRole('dialog').getByRole('button', { name: 'Revoke all keys' }).click()
+		await poll(() => row(grace, 'Grace laptop').textContent()).toContain('Revoked')
+		expect((await callApi(served.base, graceKey)).status).toBe(401)
+
+		await ada.getByRole('button', { name: 'Refresh' }).click()
+		const adaHtml = await ada.content()
+		expect(adaHtml).not.toContain('Grace laptop')
+		expect(await ada.locator('#keys-body tr').count()).toBe(adaKeys.length)
+	})
+
+	it('explains errors in words', async () => {
+		const page = await signIn('Grace Hopper')
+		await page.getByLabel('Name', { exact: true }).fill('')
+		await page.getByRole('button', { name: 'Generate API key' }).click()
+		await poll(() => page.getByRole('alert').textContent()).toContain('Give the key a name.')
+		expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('key-name')
+
+		await page.getByLabel('Name', { exact: true }).fill('Too big')
+		await page.getByLabel('Monthly request quota').fill('0')
+		await page.getByRole('button', { name: 'Generate API key' }).click()
+		await poll(() => page.getByRole('alert').textContent()).toContain('The monthly quota must be')
+		await page.screenshot({ path: `${ARTIFACTS}07-form-error.png`, fullPage: true })
+
+		// The sign-in ends (cookie gone): the next request says so and offers the sign-in again.
+		await page.context().clearCookies()
+		await page.getByRole('button', { name: 'Refresh' }).click()
+		await poll(() => page.getByRole('alert').textContent()).toContain(
+			'Your sign-in has ended. Please sign in again.',
+		)
+		await page.getByRole('button', { name: 'Sign in as Ada Lovelace' }).waitFor()
+		await page.screenshot({ path: `${ARTIFACTS}08-signed-out.png`, fullPage: true })
+	})
+})
