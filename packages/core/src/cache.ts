@@ -20,14 +20,17 @@ export interface CachedKey {
 	readonly info: KeyInfo
 	/** Shared answer for keys without a quota: no allocation per request. */
 	readonly success: VerifySuccess
+	/** Instant (clock milliseconds) after which the entry is stale; set by the cache. */
+	freshUntil: number
+	/** `RateLimit-Policy` value for {@link CachedKey.policyPeriod}, made once per key and period. */
+	policy: string | undefined
+	/** Start (epoch milliseconds) of the quota period `policy` was made for. */
+	policyPeriod: number
 }
-
-const UNKNOWN = Symbol('unknown')
-type Entry = CachedKey | typeof UNKNOWN
 
 /** Cache by hash with a short negative cache; `get` answers `undefined` on a miss, `null` for a known-unknown hash. */
 export interface KeyCache {
-	get(hash: string): CachedKey | null | undefined
+	get(hash: string, nowMs: number): CachedKey | null | undefined
 	set(entry: CachedKey, nowMs: number): void
 	setUnknown(hash: string): void
 	delete(hash: string): void
@@ -37,7 +40,11 @@ export interface KeyCache {
 	readonly size: number
 }
 
-/** Builds the cache; `false` gives one that remembers nothing. */
+/**
+ * Builds the cache; `false` gives one that remembers nothing. Lifetimes are checked here against
+ * the instant the caller already read, rather than by lru-cache, which would read the clock again
+ * on every lookup: an unknown hash is stored as the number until which it is known to be unknown.
+ */
 export function createKeyCache(options: Readonly<CacheOptions> | false, now: () => number): KeyCache {
 	if (options === false) {
 		return {
@@ -53,20 +60,21 @@ export function createKeyCache(options: Readonly<CacheOptions> | false, now: () 
 	const ttl = options.ttlMs ?? 30_000
 	const negativeTtl = options.negativeTtlMs ?? 5_000
 	const hashById = new Map<string, string>()
-	const lru = new LRUCache<string, Entry>({
+	const lru = new LRUCache<string, CachedKey | number>({
 		max: options.max ?? 10_000,
-		ttl,
-		perf: { now },
-		// Read the clock on every check: the injected clock is the only time source.
-		ttlResolution: 0,
 		dispose(value, hash) {
-			if (value !== UNKNOWN && hashById.get(value.info.id) === hash) hashById.delete(value.info.id)
+			if (typeof value !== 'number' && hashById.get(value.info.id) === hash) hashById.delete(value.info.id)
 		},
 	})
 	return {
-		get(hash) {
+		get(hash, nowMs) {
 			const entry = lru.get(hash)
-			return entry === UNKNOWN ? null : entry
+			if (entry === undefined) return undefined
+			if (nowMs > (typeof entry === 'number' ? entry : entry.freshUntil)) {
+				lru.delete(hash)
+				return undefined
+			}
+			return typeof entry === 'number' ? null : entry
 		},
 		set(entry, nowMs) {
 			// An entry never outlives the key's expiry; an expired key is kept as briefly as an unknown hash.
@@ -74,11 +82,13 @@ export function createKeyCache(options: Readonly<CacheOptions> | false, now: () 
 			const left = expiresAt === null ? ttl : expiresAt.getTime() - nowMs
 			const entryTtl = left > 0 ? Math.min(ttl, left) : negativeTtl
 			if (entryTtl <= 0) return
-			lru.set(entry.hash, entry, { ttl: entryTtl })
+			// Lifetimes count from now, when the record was read, not from when the request started.
+			entry.freshUntil = now() + entryTtl
+			lru.set(entry.hash, entry)
 			hashById.set(entry.info.id, entry.hash)
 		},
 		setUnknown(hash) {
-			if (negativeTtl > 0) lru.set(hash, UNKNOWN, { ttl: negativeTtl })
+			if (negativeTtl > 0) lru.set(hash, now() + negativeTtl)
 		},
 		delete(hash) {
 			lru.delete(hash)

@@ -34,8 +34,15 @@ const NONE: Extraction = Object.freeze({ kind: 'none' })
 const AMBIGUOUS: Extraction = Object.freeze({ kind: 'ambiguous' })
 const WS = /^[ \t]+|[ \t]+$/g
 
+function isBlank(code: number): boolean {
+	return code === 32 || code === 9
+}
+
 function trim(value: string): string {
 	// Only spaces and tabs: other control or invisible characters make the key malformed, never silently valid.
+	// A pasted key rarely has any, so the regex runs only when an end is blank.
+	if (value.length === 0 || (!isBlank(value.charCodeAt(0)) && !isBlank(value.charCodeAt(value.length - 1))))
+		return value
 	return value.replace(WS, '')
 }
 

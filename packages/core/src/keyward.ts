@@ -4,11 +4,11 @@ import { EventHub, type KeywardEventName, type KeywardListener } from './events.
 import { createExtractor } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper, safeEqual } from './hash.js'
-import { generateId, generateKey, keyPattern, parseKey } from './key-format.js'
+import { generateId, generateKey, keyEnvironment, keyPattern, parseKey } from './key-format.js'
 import { createLastUsedTracker } from './last-used.js'
 import { MemoryStore } from './memory-store.js'
 import { type KeywardOptions, validateOptions } from './options.js'
-import { createQuotaCalendar } from './quota-period.js'
+import { createQuotaCalendar, type QuotaPeriod } from './quota-period.js'
 import { checkMetadata, checkQuota, checkScopeList, checkText, isRecord, toInfo } from './records.js'
 import { createRejecter } from './rejections.js'
 import { hasScopes } from './scopes.js'
@@ -23,6 +23,7 @@ import type {
 	UsageCounter,
 	VerifyOptions,
 	VerifyResult,
+	VerifySuccess,
 } from './types.js'
 
 /** Input of {@link Keyward.createKey}. */
@@ -116,6 +117,7 @@ export interface Keyward {
 }
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+const NO_OPTIONS: Readonly<VerifyOptions> = Object.freeze({})
 const ID_LIKE = /^[0-9A-Za-z]{4,64}$/
 
 function storeFailure(error: unknown): KeywardError {
@@ -137,6 +139,10 @@ function dropHeader(req: RequestLike, name: string): void {
 }
 
 /** A counter answering with anything but a boolean and a count is a failing counter. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+	return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function'
+}
+
 function isConsumeResult(value: unknown): value is ConsumeResult {
 	const r = value as Partial<ConsumeResult> | null | undefined
 	return (
@@ -197,9 +203,9 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const inflight = new Map<string, Promise<CachedKey | null>>()
 
 	/** Reject a store call that takes longer than `storeTimeoutMs`: a hanging store must fail closed. */
-	function guard<T>(promise: Promise<T>): Promise<T> {
+	function guard<T>(promise: PromiseLike<T>): Promise<T> {
 		// The in-process store cannot hang; sparing it a timer per call keeps the hot path cheap.
-		if (inProcess) return promise
+		if (inProcess) return Promise.resolve(promise)
 		let timer: ReturnType<typeof setTimeout> | undefined
 		const timeout = new Promise<never>((_, rejectTimeout) => {
 			timer = setTimeout(() => rejectTimeout(new Error('store call timed out')), timeoutMs)
@@ -222,11 +228,8 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 
 	function cached(record: KeyRecord): CachedKey {
 		const info = toInfo(record)
-		return {
-			hash: record.hash,
-			info,
-			success: Object.freeze({ ok: true, key: info, headers: EMPTY_HEADERS }),
-		}
+		const success: VerifySuccess = Object.freeze({ ok: true, key: info, headers: EMPTY_HEADERS })
+		return { hash: record.hash, info, success, freshUntil: 0, policy: undefined, policyPeriod: 0 }
 	}
 
 	async function lookup(key: string): Promise<CachedKey | null> {
@@ -256,33 +259,35 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		return pending
 	}
 
-	function rateLimitHeaders(limit: number, remaining: number, resetAt: Date, nowMs: number, startsAt: Date) {
-		const window = Math.round((resetAt.getTime() - startsAt.getTime()) / 1000)
-		const reset = Math.max(0, Math.ceil((resetAt.getTime() - nowMs) / 1000))
-		return {
-			'RateLimit-Policy': `"monthly";q=${limit};w=${window}`,
-			RateLimit: `"monthly";r=${remaining};t=${reset}`,
-		}
-	}
-
-	async function decide(
+	/**
+	 * The request path. Everything up to the quota runs synchronously on a cached key, so a
+	 * verification settles without a promise of its own unless the store or counter has to be asked.
+	 */
+	function decide(
 		key: string,
 		scopes: readonly string[] | undefined,
 		cost: number,
-	): Promise<VerifyResult> {
-		const parsed = parseKey(key, prefix)
-		if (parsed === null) return reject('malformed')
-		if (parsed.environment !== environment) return reject('wrong_environment')
+	): VerifyResult | Promise<VerifyResult> {
+		const keyEnv = keyEnvironment(key, prefix)
+		if (keyEnv === false) return reject('malformed')
+		if (keyEnv !== environment) return reject('wrong_environment')
 		const nowMs = now()
 		const hash = hasher.hash(key)
-		let entry = cache.get(hash)
-		if (entry === undefined) {
-			try {
-				entry = await load(key, hash, nowMs)
-			} catch {
-				return reject('unavailable')
-			}
-		}
+		const entry = cache.get(hash, nowMs)
+		if (entry !== undefined) return check(entry, scopes, cost, nowMs)
+		return load(key, hash, nowMs).then(
+			(loaded) => check(loaded, scopes, cost, nowMs),
+			() => reject('unavailable'),
+		)
+	}
+
+	/** Revoked, expired, scopes, then quota, for a looked-up key (`null`: unknown). */
+	function check(
+		entry: CachedKey | null,
+		scopes: readonly string[] | undefined,
+		cost: number,
+		nowMs: number,
+	): VerifyResult | Promise<VerifyResult> {
 		if (entry === null) return reject('invalid')
 		const info = entry.info
 		if (info.revokedAt !== null && info.revokedAt.getTime() <= nowMs)
@@ -300,35 +305,82 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		const period = calendar(nowMs)
 		let consumed: unknown
 		try {
-			consumed = await guard(usage.consume(info.id, period.id, cost, limit))
+			consumed = usage.consume(info.id, period.id, cost, limit)
 		} catch {
 			return reject('unavailable', undefined, info.id)
 		}
-		if (!isConsumeResult(consumed)) return reject('unavailable', undefined, info.id)
+		// A counter that could count without I/O answered at once: so does keyward.
+		if (isConsumeResult(consumed)) return quotaAnswer(entry, consumed, limit, period, nowMs)
+		if (!isThenable(consumed)) return reject('unavailable', undefined, info.id)
+		return guard(consumed).then(
+			(counted: unknown) =>
+				isConsumeResult(counted)
+					? quotaAnswer(entry, counted, limit, period, nowMs)
+					: reject('unavailable', undefined, info.id),
+			() => reject('unavailable', undefined, info.id),
+		)
+	}
+
+	/** The answer once the counter has spoken. */
+	function quotaAnswer(
+		entry: CachedKey,
+		consumed: { allowed: boolean; used: number },
+		limit: number,
+		period: QuotaPeriod,
+		nowMs: number,
+	): VerifyResult {
+		const info = entry.info
 		const remaining = Math.max(0, limit - consumed.used)
-		const headers = rateLimitHeaders(limit, remaining, period.resetAt, nowMs, period.startsAt)
+		const resetMs = period.resetAt.getTime()
+		const startMs = period.startsAt.getTime()
+		// The policy only changes with the key's limit or the period: made once, not per request.
+		if (entry.policy === undefined || entry.policyPeriod !== startMs) {
+			const window = Math.round((resetMs - startMs) / 1000)
+			entry.policy = `"monthly";q=${limit};w=${window}`
+			entry.policyPeriod = startMs
+		}
+		const reset = Math.max(0, Math.ceil((resetMs - nowMs) / 1000))
+		const headers: Record<string, string> = {
+			'RateLimit-Policy': entry.policy,
+			RateLimit: `"monthly";r=${remaining};t=${reset}`,
+		}
 		if (!consumed.allowed) {
-			const retryAfter = String(Math.max(1, Math.ceil((period.resetAt.getTime() - nowMs) / 1000)))
-			return reject('quota_exceeded', { ...headers, 'Retry-After': retryAfter }, info.id)
+			headers['Retry-After'] = String(Math.max(1, Math.ceil((resetMs - nowMs) / 1000)))
+			return reject('quota_exceeded', headers, info.id)
 		}
 		lastUsed.touch(info.id, nowMs)
 		return { ok: true, key: info, quota: { limit, remaining, resetAt: period.resetAt }, headers }
 	}
 
-	async function verifyKey(key: string, verifyOptions: Readonly<VerifyOptions> = {}): Promise<VerifyResult> {
+	function verifyKey(
+		key: string,
+		verifyOptions: Readonly<VerifyOptions> = NO_OPTIONS,
+	): Promise<VerifyResult> {
+		try {
+			return settle(key, verifyOptions)
+		} catch (error) {
+			return Promise.reject(error)
+		}
+	}
+
+	function settle(key: string, verifyOptions: Readonly<VerifyOptions>): Promise<VerifyResult> {
 		const cost = verifyOptions.cost ?? 1
-		if (!Number.isSafeInteger(cost) || cost < 0) {
+		if (cost !== 1 && (!Number.isSafeInteger(cost) || cost < 0)) {
 			throw new KeywardError('invalid_argument', 'cost must be a non-negative integer')
 		}
 		const client = limiter === undefined ? undefined : verifyOptions.client
 		const blocked = client === undefined ? undefined : throttled(client)
-		if (blocked !== undefined) return blocked
+		if (blocked !== undefined) return Promise.resolve(blocked)
 		const timed = events.has('request.verified') || events.has('request.rejected')
 		const started = timed ? performance.now() : 0
-		const result = await decide(typeof key === 'string' ? key : '', verifyOptions.scopes, cost)
-		if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
-		if (timed) report(result, performance.now() - started)
-		return result
+		const outcome = decide(typeof key === 'string' ? key : '', verifyOptions.scopes, cost)
+		if (client === undefined && !timed) return Promise.resolve(outcome)
+		const finish = (result: VerifyResult): VerifyResult => {
+			if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
+			if (timed) report(result, performance.now() - started)
+			return result
+		}
+		return outcome instanceof Promise ? outcome.then(finish) : Promise.resolve(finish(outcome))
 	}
 
 	/** The refusal for a client over its failure limit, or `undefined` when it may try. */
@@ -353,10 +405,18 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			})
 	}
 
-	async function verify(
+	function verify(
 		req: RequestLike,
-		verifyOptions: Readonly<VerifyOptions> = {},
+		verifyOptions: Readonly<VerifyOptions> = NO_OPTIONS,
 	): Promise<VerifyResult> {
+		try {
+			return verifyRequest(req, verifyOptions)
+		} catch (error) {
+			return Promise.reject(error)
+		}
+	}
+
+	function verifyRequest(req: RequestLike, verifyOptions: Readonly<VerifyOptions>): Promise<VerifyResult> {
 		const found = extract(req)
 		const hide = verifyOptions.hideCredentials ?? defaultHide
 		if (hide !== false && found.kind !== 'none' && typeof req.url === 'string') {
@@ -370,21 +430,23 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		if (hide === true && found.kind === 'ambiguous') {
 			for (const name of credentialHeaders) if (req.headers[name] !== undefined) dropHeader(req, name)
 		}
-		if (found.kind === 'key') return verifyKey(found.key, verifyOptions)
+		if (found.kind === 'key') return settle(found.key, verifyOptions)
 		const client = limiter === undefined || found.kind === 'none' ? undefined : verifyOptions.client
 		const blocked = client === undefined ? undefined : throttled(client)
-		if (blocked !== undefined) return blocked
+		if (blocked !== undefined) return Promise.resolve(blocked)
 		const result = reject(found.kind === 'none' ? 'missing' : found.kind)
 		if (client !== undefined) limiter?.record(client, result.code, now())
 		if (events.has('request.rejected')) report(result, 0)
-		return result
+		return Promise.resolve(result)
 	}
 
 	/* ---------------------------------------------------------------- management */
 
-	async function call<T>(promise: Promise<T>): Promise<T> {
+	/** Run a store or counter call: errors (thrown or rejected) and timeouts become `store_unavailable`. */
+	async function call<T>(operation: () => T | PromiseLike<T>): Promise<T> {
 		try {
-			return await guard(promise)
+			const answer = operation()
+			return isThenable(answer) ? await guard(answer) : answer
 		} catch (error) {
 			throw storeFailure(error)
 		}
@@ -397,15 +459,15 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		const notFound = () => new KeywardError('key_not_found', 'No such key')
 		if (parseKey(idOrKey, prefix) !== null) {
 			for (const hash of hasher.candidates(idOrKey)) {
-				const record = await call(store.findByHash(hash))
+				const record = await call(() => store.findByHash(hash))
 				if (record !== null) return record
 			}
 			throw notFound()
 		}
 		if (!ID_LIKE.test(idOrKey)) throw notFound()
-		const exact = await call(store.findById(idOrKey))
+		const exact = await call(() => store.findById(idOrKey))
 		if (exact !== null) return exact
-		const matches = (await call(store.list({}))).filter((r) => r.id.startsWith(idOrKey))
+		const matches = (await call(() => store.list({}))).filter((r) => r.id.startsWith(idOrKey))
 		if (matches.length > 1)
 			throw new KeywardError('ambiguous_id', 'More than one key starts with this id prefix')
 		const match = matches[0]
@@ -424,7 +486,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	}
 
 	async function patch(record: KeyRecord, changes: KeyPatch): Promise<KeyRecord> {
-		const updated = await call(store.update(record.id, changes))
+		const updated = await call(() => store.update(record.id, changes))
 		if (updated === null) throw new KeywardError('key_not_found', 'No such key')
 		changed(record)
 		return updated
@@ -467,7 +529,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			const key = generateKey(prefix, environment)
 			const record: KeyRecord = { ...fields, id: generateId(), hash: hasher.hash(key) }
 			try {
-				await call(store.create(record))
+				await call(() => store.create(record))
 			} catch (error) {
 				// 71-bit ids collide only by astronomically bad luck; one retry covers it.
 				if (attempt === 0 && error instanceof KeywardError && error.code === 'duplicate_key') continue
@@ -537,8 +599,8 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		})
 		if (old.monthlyQuota !== null) {
 			const period = calendar(nowMs).id
-			const { used } = await call(usage.consume(old.id, period, 0, Number.MAX_SAFE_INTEGER))
-			if (used > 0) await call(usage.consume(created.info.id, period, used, Number.MAX_SAFE_INTEGER))
+			const { used } = await call(() => usage.consume(old.id, period, 0, Number.MAX_SAFE_INTEGER))
+			if (used > 0) await call(() => usage.consume(created.info.id, period, used, Number.MAX_SAFE_INTEGER))
 		}
 		const graceEnd = new Date(nowMs + graceMs)
 		const previous = toInfo(
@@ -560,7 +622,9 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		rotateKey,
 		async listKeys(query = {}) {
 			const owner = query.owner === undefined ? undefined : checkText(query.owner, 'owner', 256, true)
-			return (await call(store.list(owner === undefined || owner === null ? {} : { owner }))).map(toInfo)
+			return (await call(() => store.list(owner === undefined || owner === null ? {} : { owner }))).map(
+				toInfo,
+			)
 		},
 		async getKey(idOrKey) {
 			return toInfo(await resolve(idOrKey))
@@ -570,7 +634,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		},
 		async deleteKey(idOrKey) {
 			const record = await resolve(idOrKey)
-			if (!(await call(store.delete(record.id)))) throw new KeywardError('key_not_found', 'No such key')
+			if (!(await call(() => store.delete(record.id)))) throw new KeywardError('key_not_found', 'No such key')
 			changed(record)
 			// This instance keeps answering `revoked` for the deleted key until the entry ages out;
 			// after that (and on other instances) the store no longer knows it: `invalid`.
@@ -583,7 +647,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		async revokeAll(owner) {
 			const checked = checkText(owner, 'owner', 256, true) as string
 			let count = 0
-			for (const record of await call(store.list({ owner: checked }))) {
+			for (const record of await call(() => store.list({ owner: checked }))) {
 				if (record.revokedAt !== null) continue
 				await revokeRecord(record)
 				count++
@@ -605,7 +669,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		async usage(idOrKey) {
 			const record = await resolve(idOrKey)
 			const period = calendar(now())
-			const { used } = await call(usage.consume(record.id, period.id, 0, Number.MAX_SAFE_INTEGER))
+			const { used } = await call(() => usage.consume(record.id, period.id, 0, Number.MAX_SAFE_INTEGER))
 			const limit = record.monthlyQuota
 			return {
 				period: period.id,

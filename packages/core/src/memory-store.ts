@@ -61,7 +61,8 @@ export class MemoryStore implements KeyStore, UsageCounter {
 		return true
 	}
 
-	async consume(keyId: string, period: string, cost: number, limit: number): Promise<ConsumeResult> {
+	/** Counts synchronously: it answers with the result itself, not a promise. */
+	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult {
 		const slot = `${keyId}\u0000${period}`
 		const used = this.#usage.get(slot) ?? 0
 		if (used + cost > limit) return { allowed: false, used }

@@ -71,9 +71,11 @@ export interface ConsumeResult {
 export interface UsageCounter {
 	/**
 	 * Atomically add `cost` for `period` (e.g. `'2026-08'`) unless the sum would exceed `limit`;
-	 * a denial changes nothing. A `cost` of 0 reads the current value.
+	 * a denial changes nothing. A `cost` of 0 reads the current value. A counter that can answer
+	 * without I/O (in process, or from units reserved ahead) may return the result itself rather
+	 * than a promise; keyward then answers the request without waiting.
 	 */
-	consume(keyId: string, period: string, cost: number, limit: number): Promise<ConsumeResult>
+	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult | Promise<ConsumeResult>
 	/** Release resources; called by `keyward.close()`. */
 	close?(): Promise<void>
 }

@@ -251,13 +251,46 @@ describe('verify: hardening', () => {
 			{ allowed: true, used: 'x' },
 			{ allowed: true, used: -1 },
 		]) {
-			const store = new MemoryStore()
-			const keyward = createKeyward({ store, usage: { consume: async () => answer as never } })
-			const { key } = await keyward.createKey({ owner: 'a', monthlyQuota: 5 })
-			expect(await keyward.verifyKey(key), JSON.stringify(answer)).toMatchObject({
-				status: 503,
-				code: 'unavailable',
-			})
+			// The same garbage answered at once, without a promise, fails closed too.
+			for (const consume of [async () => answer as never, () => answer as never]) {
+				const keyward = createKeyward({ store: new MemoryStore(), usage: { consume } })
+				const { key } = await keyward.createKey({ owner: 'a', monthlyQuota: 5 })
+				expect(await keyward.verifyKey(key), JSON.stringify(answer)).toMatchObject({
+					status: 503,
+					code: 'unavailable',
+				})
+			}
 		}
+	})
+
+	it('a usage counter that answers synchronously is counted exactly, and one that throws fails closed', async () => {
+		const counts = new Map<string, number>()
+		const consume = (id: string, _period: string, cost: number, limit: number) => {
+			const used = counts.get(id) ?? 0
+			if (used + cost > limit) return { allowed: false, used }
+			counts.set(id, used + cost)
+			return { allowed: true, used: used + cost }
+		}
+		const keyward = createKeyward({ store: new MemoryStore(), usage: { consume } })
+		const { key } = await keyward.createKey({ owner: 'a', monthlyQuota: 3 })
+		const results = await Promise.all(Array.from({ length: 5 }, () => keyward.verifyKey(key)))
+		expect(results.map((r) => (r.ok ? r.quota?.remaining : r.code))).toEqual([
+			2,
+			1,
+			0,
+			'quota_exceeded',
+			'quota_exceeded',
+		])
+		const throwing = createKeyward({
+			store: new MemoryStore(),
+			usage: {
+				consume: () => {
+					throw new Error('counter down')
+				},
+			},
+		})
+		const { key: other } = await throwing.createKey({ owner: 'a', monthlyQuota: 3 })
+		expect(await throwing.verifyKey(other)).toMatchObject({ status: 503, code: 'unavailable' })
+		expect(await throwing.usage(other).catch((error: unknown) => (error as Error).name)).toBe('KeywardError')
 	})
 })

@@ -97,7 +97,7 @@ export function runUsageCounterConformance(factory: () => UsageCounter | Promise
 
 		it('stays exact under concurrency with costs above one and many keys at once', async () => {
 			const keys = [`${id}m0`, `${id}m1`, `${id}m2`]
-			const calls: Promise<ConsumeResult>[] = []
+			const calls: (ConsumeResult | Promise<ConsumeResult>)[] = []
 			for (let i = 0; i < 30; i++) for (const key of keys) calls.push(counter.consume(key, '2026-08', 3, 50))
 			const results = await Promise.all(calls)
 			expect(results.filter((r) => r.allowed)).toHaveLength(16 * keys.length)
