@@ -1,5 +1,6 @@
 import type { RedisMessageListener } from './client.js'
 import { RedisInvalidationChannel } from './invalidation.js'
+import type { RedisBatchOptions } from './reservations.js'
 import { RedisUsageCounter } from './usage-counter.js'
 
 /** Options of {@link connectRedis}. */
@@ -20,6 +21,11 @@ export interface ConnectRedisOptions {
 	 * @defaultValue ignore them
 	 */
 	onError?: ((error: Error) => void) | undefined
+	/**
+	 * Count quotas in batches (see `RedisUsageCounterOptions.batch`): most requests are counted
+	 * without a round trip, the limit still holds across instances. @defaultValue false
+	 */
+	batch?: RedisBatchOptions | boolean | undefined
 }
 
 /** What {@link connectRedis} opens: pass `usage` and `invalidation` to `createKeyward`. */
@@ -120,7 +126,7 @@ export async function connectRedis(options: Readonly<ConnectRedisOptions>): Prom
 	}
 	try {
 		await Promise.all(clients.map((client) => client.connect()))
-		const usage = new RedisUsageCounter({ client: commands, prefix, onClose: release })
+		const usage = new RedisUsageCounter({ client: commands, prefix, onClose: release, batch: options.batch })
 		const invalidation = new RedisInvalidationChannel({
 			publisher: commands,
 			subscriber,

@@ -1,20 +1,7 @@
-import { createHash } from 'node:crypto'
 import type { ConsumeResult, UsageCounter } from '@keyward/core'
 import type { RedisCommandClient } from './client.js'
-
-/**
- * Adds ARGV[1] to KEYS[1] unless the sum would pass ARGV[2], then sets the expiry (ARGV[3],
- * epoch seconds). Replies `{allowed, used}`. A denial or a read (cost 0) writes nothing.
- */
-const CONSUME_SCRIPT = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local cost = tonumber(ARGV[1])
-if used + cost > tonumber(ARGV[2]) then return {0, used} end
-if cost == 0 then return {1, used} end
-used = redis.call('INCRBY', KEYS[1], cost)
-redis.call('EXPIREAT', KEYS[1], ARGV[3])
-return {1, used}`
-
-const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex')
+import { type RedisBatchOptions, Reservations } from './reservations.js'
+import { CONSUME, pair, runScript, type Script } from './scripts.js'
 
 const DAY_MS = 86_400_000
 
@@ -41,10 +28,13 @@ export interface RedisUsageCounterOptions {
 	onClose?: (() => Promise<void>) | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
 	now?: (() => number) | undefined
-}
-
-function isNoScript(error: unknown): boolean {
-	return error instanceof Error && error.message.startsWith('NOSCRIPT')
+	/**
+	 * Count in batches: reserve units in Redis ahead of use and serve requests from them without a
+	 * round trip. Still never lets more than the limit through across all instances; near the limit
+	 * a request may be refused while other instances hold unused units (see the README for the
+	 * worst case). `true` takes the defaults. @defaultValue false (one round trip per request)
+	 */
+	batch?: RedisBatchOptions | boolean | undefined
 }
 
 /**
@@ -52,6 +42,9 @@ function isNoScript(error: unknown): boolean {
  * instances share a limit exactly. A counter lives in one key per key id and period,
  * `<prefix>usage:{<keyId>}:<period>` (the hash tag keeps a key's counters on one cluster slot),
  * and expires after its period. Throws when Redis fails; keyward then answers 503.
+ *
+ * With `batch`, units are reserved in Redis ahead of use and most requests are counted without
+ * a round trip; the limit still holds across instances (see {@link RedisUsageCounterOptions.batch}).
  * @example
  * const client = await createClient({ url: process.env.KEYWARD_REDIS_URL }).connect()
  * const keyward = createKeyward({ store, usage: new RedisUsageCounter({ client }) })
@@ -63,6 +56,7 @@ export class RedisUsageCounter implements UsageCounter {
 	readonly #expireAt: (period: string, nowMs: number) => Date
 	readonly #onClose: (() => Promise<void>) | undefined
 	readonly #now: () => number
+	readonly #batch: Reservations | undefined
 	#closed: Promise<void> | undefined
 
 	constructor(options: Readonly<RedisUsageCounterOptions>) {
@@ -74,6 +68,23 @@ export class RedisUsageCounter implements UsageCounter {
 		this.#expireAt = options.expireAt ?? defaultCounterExpiry
 		this.#onClose = options.onClose
 		this.#now = options.now ?? Date.now
+		const batch = options.batch ?? false
+		this.#batch =
+			batch === false
+				? undefined
+				: new Reservations(
+						{
+							run: (script, key, args) => this.#run(script, key, args),
+							keyFor: (keyId, period) => this.keyFor(keyId, period),
+							expiry: (period) => this.#expiry(period),
+						},
+						batch === true ? {} : batch,
+					)
+	}
+
+	/** Whether this counter counts in batches. */
+	get batched(): boolean {
+		return this.#batch !== undefined
 	}
 
 	/** The Redis key holding the counter of `keyId` for `period`. */
@@ -81,24 +92,57 @@ export class RedisUsageCounter implements UsageCounter {
 		return `${this.prefix}usage:{${keyId}}:${period}`
 	}
 
-	async consume(keyId: string, period: string, cost: number, limit: number): Promise<ConsumeResult> {
-		const expireAt = Math.ceil(this.#expireAt(period, this.#now()).getTime() / 1000)
-		const args = ['1', this.keyFor(keyId, period), String(cost), String(limit), String(expireAt)]
-		let reply: unknown
-		try {
-			reply = await this.#client.sendCommand(['EVALSHA', CONSUME_SHA, ...args])
-		} catch (error) {
-			// The server lost its script cache (restart, SCRIPT FLUSH, failover): EVAL also reloads it.
-			if (!isNoScript(error)) throw error
-			reply = await this.#client.sendCommand(['EVAL', CONSUME_SCRIPT, ...args])
-		}
-		if (!Array.isArray(reply) || reply.length !== 2) throw new Error('unexpected reply from the quota script')
-		return { allowed: Number(reply[0]) === 1, used: Number(reply[1]) }
+	/** A promise of the result, or, when batched units reserved here cover the request, the result itself. */
+	consume(
+		keyId: string,
+		period: string,
+		cost: number,
+		limit: number,
+	): ConsumeResult | Promise<ConsumeResult> {
+		if (this.#batch !== undefined && cost > 0) return this.#batch.consume(keyId, period, cost, limit)
+		return this.#exact(keyId, period, cost, limit)
 	}
 
-	/** Run `onClose` (once). */
+	/**
+	 * Give back every unit this counter has reserved and not used (batched counting only; `close()`
+	 * does it too). Other instances can then use them at once.
+	 */
+	async flush(): Promise<void> {
+		await this.#batch?.flush()
+	}
+
+	/** Give back reserved units (batched counting), then run `onClose` (once). */
 	close(): Promise<void> {
-		this.#closed ??= this.#onClose?.() ?? Promise.resolve()
+		this.#closed ??= (async () => {
+			try {
+				await this.#batch?.close()
+			} finally {
+				await this.#onClose?.()
+			}
+		})()
 		return this.#closed
+	}
+
+	async #exact(keyId: string, period: string, cost: number, limit: number): Promise<ConsumeResult> {
+		// A reservation in flight would be in the counter before it is in `unserved`.
+		if (this.#batch !== undefined) await this.#batch.settled(keyId)
+		const [allowed, counted] = pair(
+			await this.#run(CONSUME, this.keyFor(keyId, period), [
+				String(cost),
+				String(limit),
+				this.#expiry(period),
+			]),
+		)
+		// Units this instance reserved but has not served are in the counter, not used.
+		const used = counted - (this.#batch?.unserved(keyId, period) ?? 0)
+		return { allowed: allowed === 1, used }
+	}
+
+	#run(script: Script, key: string, args: readonly string[]): Promise<unknown> {
+		return runScript(this.#client, script, key, args)
+	}
+
+	#expiry(period: string): string {
+		return String(Math.ceil(this.#expireAt(period, this.#now()).getTime() / 1000))
 	}
 }
