@@ -60,29 +60,6 @@ const CRC_TABLE = (() => {
 	return table
 })()
 
-/**
- * zlib's CRC-32 of `text.slice(0, end)` without slicing. Verification calls it on every request,
- * where a native call and a substring cost more than the 40-odd table steps for an ASCII key.
- */
-function crc32Of(text: string, end: number): number {
-	let c = -1
-	for (let i = 0; i < end; i++) {
-		const code = text.charCodeAt(i)
-		// Non-ASCII text is hashed as UTF-8 by zlib; only a caller-chosen prefix can get here with it.
-		if (code > 0x7f) return crc32(text.slice(0, end))
-		c = (CRC_TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8)
-	}
-	return (c ^ -1) >>> 0
-}
-
-/** Value of a base62 digit, or -1. */
-function base62Value(code: number): number {
-	if (code >= 48 && code <= 57) return code - 48
-	if (code >= 65 && code <= 90) return code - 55
-	if (code >= 97 && code <= 122) return code - 61
-	return -1
-}
-
 /** Parts of a well-formed key. */
 export interface ParsedKey {
 	prefix: string
@@ -106,33 +83,73 @@ export function generateId(): string {
 	return randomBase62(ID_LENGTH)
 }
 
+/** Value of each ASCII base62 digit, -1 for every other ASCII character. */
+const BASE62_VALUE = (() => {
+	const table = new Int8Array(128).fill(-1)
+	for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i
+	return table
+})()
+
+function base62Value(code: number): number {
+	return code < 128 ? (BASE62_VALUE[code] as number) : -1
+}
+
+/** One CRC-32 step (IEEE, as zlib) over an ASCII character. */
+function crcStep(c: number, code: number): number {
+	return (CRC_TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8)
+}
+
 /**
  * The environment marker of a well-formed key (`null` when it has none), or `false` when `key` is
  * not a well-formed, checksum-valid key with this prefix. The allocation-free core of
- * {@link parseKey}, run on every verification.
+ * {@link parseKey}, run on every verification: one pass checks the characters and computes the
+ * CRC-32 that a native call would need a substring for.
  */
 export function keyEnvironment(key: unknown, prefix: string): string | null | false {
 	if (typeof key !== 'string' || key.length > MAX_KEY_LENGTH) return false
 	const length = key.length
 	const bodyStart = length - BODY_LENGTH
+	const end = length - CHECKSUM_LENGTH
 	if (bodyStart < prefix.length + 1 || key.charCodeAt(prefix.length) !== 95 || !key.startsWith(prefix))
 		return false
 	if (key.charCodeAt(bodyStart - 1) !== 95) return false
-	for (let i = bodyStart; i < length - CHECKSUM_LENGTH; i++)
-		if (base62Value(key.charCodeAt(i)) < 0) return false
+	let c = -1
+	for (let i = 0; i < bodyStart; i++) {
+		const code = key.charCodeAt(i)
+		// zlib hashes non-ASCII text as UTF-8; only a prefix chosen by the caller can contain it.
+		if (code > 0x7f) return keyEnvironmentSlowly(key, prefix)
+		c = crcStep(c, code)
+	}
+	for (let i = bodyStart; i < end; i++) {
+		const code = key.charCodeAt(i)
+		if (base62Value(code) < 0) return false
+		c = crcStep(c, code)
+	}
 	// The checksum characters, read as a base62 number: equal to the CRC exactly when the text matches.
 	let presented = 0
-	for (let i = length - CHECKSUM_LENGTH; i < length; i++) {
+	for (let i = end; i < length; i++) {
 		const digit = base62Value(key.charCodeAt(i))
 		if (digit < 0) return false
 		presented = presented * 62 + digit
 	}
-	let environment: string | null = null
-	if (bodyStart - 1 > prefix.length) {
-		environment = key.slice(prefix.length + 1, bodyStart - 1)
-		if (!LABEL_PATTERN.test(environment)) return false
-	}
-	return crc32Of(key, length - CHECKSUM_LENGTH) === presented ? environment : false
+	if ((c ^ -1) >>> 0 !== presented) return false
+	return environmentOf(key, prefix, bodyStart)
+}
+
+/** The marker between the prefix and the body, `null` when there is none, `false` when it is not a label. */
+function environmentOf(key: string, prefix: string, bodyStart: number): string | null | false {
+	if (bodyStart - 1 === prefix.length) return null
+	const environment = key.slice(prefix.length + 1, bodyStart - 1)
+	return LABEL_PATTERN.test(environment) ? environment : false
+}
+
+/** {@link keyEnvironment} for a key whose prefix is not ASCII, with zlib's CRC-32. */
+function keyEnvironmentSlowly(key: string, prefix: string): string | null | false {
+	const bodyStart = key.length - BODY_LENGTH
+	for (let i = bodyStart; i < key.length; i++) if (base62Value(key.charCodeAt(i)) < 0) return false
+	if (checksum(key.slice(0, key.length - CHECKSUM_LENGTH)) !== key.slice(key.length - CHECKSUM_LENGTH))
+		return false
+	return environmentOf(key, prefix, bodyStart)
 }
 
 /**

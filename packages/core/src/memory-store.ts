@@ -13,7 +13,8 @@ function copy(record: KeyRecord): KeyRecord {
 export class MemoryStore implements KeyStore, UsageCounter {
 	readonly #byId = new Map<string, KeyRecord>()
 	readonly #idByHash = new Map<string, string>()
-	readonly #usage = new Map<string, number>()
+	/** Counts by period, then key id: no key text is built per request. */
+	readonly #usage = new Map<string, Map<string, number>>()
 
 	async create(record: KeyRecord): Promise<void> {
 		if (this.#byId.has(record.id) || this.#idByHash.has(record.hash)) {
@@ -63,10 +64,16 @@ export class MemoryStore implements KeyStore, UsageCounter {
 
 	/** Counts synchronously: it answers with the result itself, not a promise. */
 	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult {
-		const slot = `${keyId}\u0000${period}`
-		const used = this.#usage.get(slot) ?? 0
+		let counts = this.#usage.get(period)
+		const used = counts?.get(keyId) ?? 0
 		if (used + cost > limit) return { allowed: false, used }
-		if (cost !== 0) this.#usage.set(slot, used + cost)
+		if (cost !== 0) {
+			if (counts === undefined) {
+				counts = new Map()
+				this.#usage.set(period, counts)
+			}
+			counts.set(keyId, used + cost)
+		}
 		return { allowed: true, used: used + cost }
 	}
 }

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -80,6 +81,41 @@ describe('key format', () => {
 				expect(parseKey(broken)).toBeNull()
 			}),
 			{ numRuns: 2000 },
+		)
+	})
+
+	it('property: agrees with a plain reading of the format (zlib CRC-32, base62 digits)', () => {
+		const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+		const reference = (key: string, prefix: string) => {
+			const match = new RegExp(`^${prefix}_(?:([a-z][a-z0-9]{0,15})_)?([0-9A-Za-z]{36})$`).exec(key)
+			if (match === null) return 'invalid'
+			let crc = crc32(key.slice(0, -6))
+			let digits = ''
+			for (let i = 0; i < 6; i++) {
+				digits = ALPHABET[crc % 62] + digits
+				crc = Math.floor(crc / 62)
+			}
+			return digits === key.slice(-6) ? (match[1] ?? null) : 'invalid'
+		}
+		const parsed = (key: string, prefix: string) => {
+			const result = parseKey(key, prefix)
+			return result === null ? 'invalid' : result.environment
+		}
+		fc.assert(
+			fc.property(
+				fc.constantFrom('kw', 'acme', 'ключ', 'k\u00e9y'),
+				fc.constantFrom(null, 'live', 'test'),
+				fc.nat(),
+				fc.constantFrom('', 'a', '0', '_', '\u00e9', ' '),
+				(prefix, environment, position, replacement) => {
+					const key = generateKey(prefix, environment)
+					expect(parseKey(key, prefix)?.environment).toBe(environment)
+					const i = position % key.length
+					const changed = key.slice(0, i) + replacement + key.slice(i + 1)
+					expect(parsed(changed, prefix)).toBe(reference(changed, prefix))
+				},
+			),
+			{ numRuns: 3000 },
 		)
 	})
 
