@@ -138,11 +138,24 @@ function dropHeader(req: RequestLike, name: string): void {
 	if (kept.length !== raw.length) req.rawHeaders = kept
 }
 
-/** A counter answering with anything but a boolean and a count is a failing counter. */
+/** Run a step that answers with a promise but may throw first (invalid options): the throw becomes a rejection. */
+function promised<A>(
+	step: (arg: A, options: Readonly<VerifyOptions>) => Promise<VerifyResult>,
+	arg: A,
+	options: Readonly<VerifyOptions>,
+): Promise<VerifyResult> {
+	try {
+		return step(arg, options)
+	} catch (error) {
+		return Promise.reject(error)
+	}
+}
+
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 	return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function'
 }
 
+/** A counter answering with anything but a boolean and a count is a failing counter. */
 function isConsumeResult(value: unknown): value is ConsumeResult {
 	const r = value as Partial<ConsumeResult> | null | undefined
 	return (
@@ -356,11 +369,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		key: string,
 		verifyOptions: Readonly<VerifyOptions> = NO_OPTIONS,
 	): Promise<VerifyResult> {
-		try {
-			return settle(key, verifyOptions)
-		} catch (error) {
-			return Promise.reject(error)
-		}
+		return promised(settle, key, verifyOptions)
 	}
 
 	function settle(key: string, verifyOptions: Readonly<VerifyOptions>): Promise<VerifyResult> {
@@ -409,11 +418,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		req: RequestLike,
 		verifyOptions: Readonly<VerifyOptions> = NO_OPTIONS,
 	): Promise<VerifyResult> {
-		try {
-			return verifyRequest(req, verifyOptions)
-		} catch (error) {
-			return Promise.reject(error)
-		}
+		return promised(verifyRequest, req, verifyOptions)
 	}
 
 	function verifyRequest(req: RequestLike, verifyOptions: Readonly<VerifyOptions>): Promise<VerifyResult> {
