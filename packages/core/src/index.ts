@@ -25,6 +25,16 @@ export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
 export { generateKey, keyPattern, type ParsedKey, parseKey } from './key-format.js'
 export {
+	createKeyManager,
+	KEY_MANAGEMENT_ROUTES,
+	type KeyManagementCall,
+	type KeyManagementOperation,
+	type KeyManagementPolicy,
+	KeyManagementRefusal,
+	type KeyManager,
+	type KeyManagerHost,
+} from './key-management.js'
+export {
 	type CreatedKey,
 	type CreateKeyInput,
 	createKeyward,

@@ -1,115 +1,30 @@
 import type { IncomingMessage } from 'node:http'
 import {
-	type CreateKeyInput,
-	isKeywardError,
-	type KeyInfo,
+	createKeyManager,
+	KEY_MANAGEMENT_ROUTES,
+	type KeyManagementOperation,
+	type KeyManagementPolicy,
+	KeyManagementRefusal,
 	type Keyward,
 	KeywardError,
-	type KeywardErrorCode,
-	rejectUnknownOptions,
-	resolveScopes,
-	SCOPE_PATTERN,
-	scopeGrants,
-	withAuditContext,
 } from '@keyward/core'
 import type { Context, Middleware } from 'koa'
 
-/** Options of {@link keyManagementRouter}. */
-export interface KeyManagementOptions {
-	/**
-	 * Who is calling, from the host's own authentication (a session, a login token): the owner of
-	 * the keys this caller manages. `undefined`, `null` or `''` answers 401. A throw goes to
-	 * Koa's error handling.
-	 */
-	owner: (ctx: Context) => string | null | undefined | Promise<string | null | undefined>
-	/**
-	 * Scopes the caller holds and so may grant (`read:*` covers `read:users`). A key never gets a
-	 * scope beyond these, at creation or rotation. @defaultValue [] (keys without scopes only)
-	 */
-	allowedScopes?:
-		| readonly string[]
-		| ((ctx: Context, owner: string) => readonly string[] | Promise<readonly string[]>)
-		| undefined
-	/** Longest lifetime a caller may ask for; keys that never expire are refused. @defaultValue no limit */
-	maxLifetimeMs?: number | undefined
-	/** Lifetime of keys created without `expiresIn`. @defaultValue `maxLifetimeMs`, else the keyward's policy */
-	defaultLifetimeMs?: number | undefined
-	/** Highest monthly quota a caller may ask for; unlimited keys are refused. @defaultValue no limit */
-	maxQuota?: number | undefined
-	/** Most active (unrevoked, unexpired) keys an owner may hold. @defaultValue 100 */
-	maxKeys?: number | undefined
+/** Options of {@link keyManagementRouter}: the policy of `@keyward/core`'s key manager, for Koa contexts. */
+export interface KeyManagementOptions extends KeyManagementPolicy<Context> {
 	/** Path the routes live under, e.g. `'/account'` for `/account/keys`. @defaultValue '' */
 	prefix?: string | undefined
-	/** Actor recorded in audit entries. @defaultValue the owner */
-	actor?: ((ctx: Context, owner: string) => string | undefined) | undefined
 }
 
-/** A refusal answered as `{ detail, code }`. */
-class Refusal extends Error {
-	readonly status: number
-	readonly code: string
-	constructor(status: number, code: string, detail: string) {
-		super(detail)
-		this.status = status
-		this.code = code
-	}
-}
-
-const KNOWN_OPTIONS =
-	'owner allowedScopes maxLifetimeMs defaultLifetimeMs maxQuota maxKeys actor prefix'.split(' ')
-const CREATE_FIELDS = ['name', 'note', 'scopes', 'expiresIn', 'monthlyQuota', 'metadata']
-const ID = /^[0-9A-Za-z]{1,64}$/
-const DURATION = /^(\d{1,13})(ms|s|m|h|d|w)$/
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }
-/** Longest lifetime or grace accepted at all: 100 years (later instants overflow a `Date`). */
-const MAX_MS = 3_155_760_000_000
-/** Management errors a caller can cause (core's messages are fixed text), by HTTP status. */
-const STATUS_OF: Partial<Record<KeywardErrorCode, number>> = {
-	key_not_found: 404,
-	invalid_argument: 400,
-	store_unavailable: 503,
-}
 /** Largest request body read. */
 const BODY_LIMIT = 16_384
 const ROUTE = /^\/keys(?:\/([^/]+))?(?:\/(revoke|rotate))?\/?$/
-const notFound = () => new Refusal(404, 'key_not_found', 'No such key')
-const invalid = (detail: string) => new Refusal(400, 'invalid_argument', detail)
-
-function limit(value: unknown, name: string, min: number): number | undefined {
-	if (value === undefined) return undefined
-	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-		throw new KeywardError('invalid_option', `${name} must be an integer of at least ${min}`)
-	}
-	return value
-}
-
-/** `expiresIn` as milliseconds (a number, or text such as `"30d"`); `null` asks for no expiry. */
-function lifetimeOf(value: unknown): number | null | undefined {
-	if (value === undefined || value === null) return value
-	const match = typeof value === 'string' ? DURATION.exec(value) : null
-	const ms = match === null ? value : Number(match[1]) * (UNIT_MS[match[2] as string] as number)
-	if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0 || ms > MAX_MS) {
-		throw invalid(
-			'expiresIn must be a positive number of milliseconds or a duration such as "30d" (at most 100 years)',
-		)
-	}
-	return ms
-}
-
-function onlyFields(fields: Record<string, unknown>, known: readonly string[]): void {
-	for (const name of Object.keys(fields))
-		if (!known.includes(name)) throw invalid(`Unknown field "${name.slice(0, 40)}"`)
-}
-
-function isActive(info: KeyInfo, nowMs: number): boolean {
-	return info.revokedAt === null && (info.expiresAt === null || info.expiresAt.getTime() > nowMs)
-}
-
-function checkScopesAllowed(scopes: readonly string[], allowed: readonly string[]): void {
-	if (!scopes.every((scope) => allowed.some((have) => scopeGrants(have, scope)))) {
-		throw new Refusal(403, 'scope_not_allowed', 'A requested scope is beyond what you may grant')
-	}
-}
+/** Operations by `METHOD path`, the path as in {@link KEY_MANAGEMENT_ROUTES}. */
+const OPERATIONS = new Map<string, KeyManagementOperation>(
+	KEY_MANAGEMENT_ROUTES.map(({ method, path, operation }) => [`${method} ${path}`, operation]),
+)
+const refuse = (status: number, code: string, detail: string) =>
+	new KeyManagementRefusal(status, code, detail)
 
 /** Set status and JSON body directly; never `ctx.throw`, whose handler renders text. */
 function send(ctx: Context, status: number, body: unknown): void {
@@ -134,6 +49,35 @@ function readText(req: IncomingMessage): Promise<string | null> {
 	})
 }
 
+/** The JSON object body: one a host's body parser left in `ctx.request.body`, else read here; `{}` without a body. */
+async function body(ctx: Context): Promise<Record<string, unknown>> {
+	let value = (ctx.request as { body?: unknown }).body
+	if (value === undefined) {
+		const req = ctx.req
+		const length = req.headers['content-length']
+		if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return {}
+		if (!ctx.request.is('application/json', '+json'))
+			throw refuse(415, 'unsupported_media_type', 'Send the body as application/json')
+		if (Number(length) > BODY_LIMIT) {
+			ctx.set('Connection', 'close')
+			throw refuse(413, 'payload_too_large', 'Request body too large')
+		}
+		// Something read the stream without leaving a parsed body: what was sent is unknown.
+		if (req.readableEnded)
+			throw refuse(400, 'invalid_argument', 'The request body was already read by another middleware')
+		const text = await readText(req)
+		if (text === null) throw refuse(413, 'payload_too_large', 'Request body too large')
+		try {
+			value = JSON.parse(text)
+		} catch {
+			throw refuse(400, 'invalid_json', 'Request body is not valid JSON')
+		}
+	}
+	if (typeof value !== 'object' || value === null || Array.isArray(value))
+		throw refuse(400, 'invalid_argument', 'The body must be a JSON object')
+	return value as Record<string, unknown>
+}
+
 /**
  * Self-service key management for the host application's own users, as Koa middleware under
  * `prefix`: `POST /keys` (the key is in this response only), `GET /keys`, `GET /keys/:id`,
@@ -148,182 +92,34 @@ function readText(req: IncomingMessage): Promise<string | null> {
  * app.use(keyManagementRouter(keyward, { prefix: '/account', owner: (ctx) => ctx.state.user?.id }))
  */
 export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManagementOptions>): Middleware {
-	if (typeof keyward?.createKey !== 'function') {
-		throw new KeywardError('invalid_argument', 'keyManagementRouter expects a keyward from createKeyward()')
-	}
-	if (typeof options !== 'object' || options === null || typeof options.owner !== 'function') {
-		throw new KeywardError('invalid_option', 'keyManagementRouter needs an owner(ctx) function')
-	}
-	rejectUnknownOptions(options, KNOWN_OPTIONS, 'keyManagementRouter options')
-	const { owner: ownerOf, actor } = options
+	const manager = createKeyManager(keyward, options, {
+		name: 'keyManagementRouter',
+		request: 'ctx',
+		options: ['prefix'],
+	})
 	const prefix = options.prefix ?? ''
 	if (typeof prefix !== 'string' || !/^(?:\/[^/?#\s]+)*$/.test(prefix)) {
 		throw new KeywardError('invalid_option', 'prefix must be "" or a path such as "/account"')
-	}
-	const allowedOption = options.allowedScopes ?? []
-	const fixedScopes =
-		typeof allowedOption === 'function' ? undefined : resolveScopes(allowedOption, 'allowedScopes')
-	const maxLifetimeMs = limit(options.maxLifetimeMs, 'maxLifetimeMs', 1)
-	const defaultLifetimeMs = limit(options.defaultLifetimeMs, 'defaultLifetimeMs', 1) ?? maxLifetimeMs
-	const maxQuota = limit(options.maxQuota, 'maxQuota', 0)
-	const maxKeys = limit(options.maxKeys, 'maxKeys', 1) ?? 100
-	if (actor !== undefined && typeof actor !== 'function')
-		throw new KeywardError('invalid_option', 'actor must be a function')
-	if (maxLifetimeMs !== undefined && defaultLifetimeMs !== undefined && defaultLifetimeMs > maxLifetimeMs) {
-		throw new KeywardError('invalid_option', 'defaultLifetimeMs must not exceed maxLifetimeMs')
-	}
-
-	async function allowedFor(ctx: Context, owner: string): Promise<readonly string[]> {
-		if (fixedScopes !== undefined) return fixedScopes
-		return resolveScopes(
-			await (allowedOption as Exclude<typeof allowedOption, readonly string[]>)(ctx, owner),
-			'allowedScopes()',
-		)
-	}
-
-	async function body(ctx: Context): Promise<Record<string, unknown>> {
-		let value = (ctx.request as { body?: unknown }).body
-		if (value === undefined) {
-			const req = ctx.req
-			const length = req.headers['content-length']
-			if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))
-				return {}
-			if (!ctx.request.is('application/json', '+json'))
-				throw new Refusal(415, 'unsupported_media_type', 'Send the body as application/json')
-			if (Number(length) > BODY_LIMIT) {
-				ctx.set('Connection', 'close')
-				throw new Refusal(413, 'payload_too_large', 'Request body too large')
-			}
-			// Something read the stream without leaving a parsed body: what was sent is unknown.
-			if (req.readableEnded) throw invalid('The request body was already read by another middleware')
-			const text = await readText(req)
-			if (text === null) throw new Refusal(413, 'payload_too_large', 'Request body too large')
-			try {
-				value = JSON.parse(text)
-			} catch {
-				throw new Refusal(400, 'invalid_json', 'Request body is not valid JSON')
-			}
-		}
-		if (typeof value !== 'object' || value === null || Array.isArray(value))
-			throw invalid('The body must be a JSON object')
-		return value as Record<string, unknown>
-	}
-
-	function createInput(
-		fields: Record<string, unknown>,
-		allowed: readonly string[],
-	): Omit<CreateKeyInput, 'owner'> {
-		onlyFields(fields, CREATE_FIELDS)
-		const scopes = fields.scopes ?? []
-		if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_PATTERN.test(s))) {
-			throw invalid('scopes must be an array of scope strings')
-		}
-		checkScopesAllowed(scopes, allowed)
-		const lifetime = lifetimeOf(fields.expiresIn) ?? (fields.expiresIn === null ? null : defaultLifetimeMs)
-		if (
-			maxLifetimeMs !== undefined &&
-			(lifetime === null || lifetime === undefined || lifetime > maxLifetimeMs)
-		) {
-			throw new Refusal(403, 'lifetime_not_allowed', `Keys may live at most ${maxLifetimeMs} ms`)
-		}
-		const quota = fields.monthlyQuota === undefined ? (maxQuota ?? null) : fields.monthlyQuota
-		if (maxQuota !== undefined && (quota === null || (typeof quota === 'number' && quota > maxQuota))) {
-			throw new Refusal(403, 'quota_not_allowed', `The monthly quota may be at most ${maxQuota}`)
-		}
-		return {
-			name: fields.name as string | null | undefined,
-			note: fields.note as string | null | undefined,
-			scopes,
-			...(lifetime === null ? { expiresAt: null } : lifetime === undefined ? {} : { expiresIn: lifetime }),
-			monthlyQuota: quota as number | null,
-			metadata: fields.metadata as Record<string, unknown> | undefined,
-		}
-	}
-
-	async function ownKey(owner: string, id: string): Promise<KeyInfo> {
-		if (!ID.test(id)) throw notFound()
-		const found = (await keyward.listKeys({ owner })).find((k) => k.id === id)
-		if (found === undefined) throw notFound()
-		return found
-	}
-
-	type Answer = Promise<readonly [status: number, body: unknown]>
-	/** Routes by `METHOD shape`; `id` is the second path segment. */
-	const routes: Record<string, (ctx: Context, owner: string, id: string) => Answer> = {
-		'GET /keys': async (_ctx, owner) => [200, { keys: await keyward.listKeys({ owner }) }],
-		'POST /keys': create,
-		'POST /keys/revoke-all': async (_ctx, owner) => [200, { revoked: await keyward.revokeAll(owner) }],
-		'GET /keys/:id': async (_ctx, owner, id) => [200, { info: await ownKey(owner, id) }],
-		'POST /keys/:id/revoke': async (_ctx, owner, id) => [
-			200,
-			{ info: await keyward.revokeKey((await ownKey(owner, id)).id) },
-		],
-		'DELETE /keys/:id': async (_ctx, owner, id) => [
-			200,
-			{ info: await keyward.deleteKey((await ownKey(owner, id)).id) },
-		],
-		'POST /keys/:id/rotate': rotate,
-	}
-
-	async function create(ctx: Context, owner: string): Answer {
-		const input = createInput(await body(ctx), await allowedFor(ctx, owner))
-		const now = Date.now()
-		const active = (await keyward.listKeys({ owner })).filter((k) => isActive(k, now))
-		if (active.length >= maxKeys) {
-			throw new Refusal(403, 'too_many_keys', `You may hold at most ${maxKeys} active keys`)
-		}
-		const { key, info } = await keyward.createKey({ ...input, owner })
-		return [201, { key, info }]
-	}
-
-	async function rotate(ctx: Context, owner: string, id: string): Answer {
-		const fields = await body(ctx)
-		onlyFields(fields, ['graceMs'])
-		const graceMs = fields.graceMs ?? 0
-		if (typeof graceMs !== 'number' || !Number.isSafeInteger(graceMs) || graceMs < 0 || graceMs > MAX_MS) {
-			throw invalid('graceMs must be a non-negative integer of milliseconds (at most 100 years)')
-		}
-		const found = await ownKey(owner, id)
-		if (!isActive(found, Date.now()))
-			throw new Refusal(409, 'key_not_active', 'Only an active key can be rotated')
-		checkScopesAllowed(found.scopes, await allowedFor(ctx, owner))
-		const lifetime =
-			found.expiresAt === null
-				? Number.POSITIVE_INFINITY
-				: found.expiresAt.getTime() - found.createdAt.getTime()
-		if (maxLifetimeMs !== undefined && (lifetime > maxLifetimeMs || graceMs > maxLifetimeMs)) {
-			throw new Refusal(403, 'lifetime_not_allowed', `Keys may live at most ${maxLifetimeMs} ms`)
-		}
-		const { key, info, previous } = await keyward.rotateKey(found.id, { graceMs })
-		return [201, { key, info, previous }]
 	}
 
 	return async function keyManagementMiddleware(ctx, next) {
 		const match = ctx.path.startsWith(prefix) ? ROUTE.exec(ctx.path.slice(prefix.length)) : null
 		const [, id, action] = match ?? []
-		const shape =
+		const path =
 			id === undefined
 				? '/keys'
 				: id === 'revoke-all' && action === undefined
 					? '/keys/revoke-all'
 					: `/keys/:id${action === undefined ? '' : `/${action}`}`
-		const handler = match === null ? undefined : routes[`${ctx.method} ${shape}`]
-		if (handler === undefined) return next()
-		const owner = await ownerOf(ctx)
-		if (typeof owner !== 'string' || owner === '') {
-			return send(ctx, 401, { detail: 'Not authenticated', code: 'missing' })
-		}
-		try {
-			const context = { actor: actor?.(ctx, owner) || owner, source: ctx.ip }
-			const [status, payload] = await withAuditContext(context, () => handler(ctx, owner, id ?? ''))
-			send(ctx, status, payload)
-		} catch (error) {
-			if (error instanceof Refusal)
-				return send(ctx, error.status, { detail: error.message, code: error.code })
-			const status = isKeywardError(error) ? STATUS_OF[error.code] : undefined
-			if (status === undefined) throw error
-			const { message, code } = error as KeywardError
-			send(ctx, status, { detail: message, code: code === 'store_unavailable' ? 'unavailable' : code })
-		}
+		const operation = match === null ? undefined : OPERATIONS.get(`${ctx.method} ${path}`)
+		if (operation === undefined) return next()
+		const [status, payload] = await manager.handle({
+			request: ctx,
+			operation,
+			id: id ?? '',
+			source: ctx.ip,
+			body: () => body(ctx),
+		})
+		send(ctx, status, payload)
 	}
 }
