@@ -1,3 +1,17 @@
+export { type AdapterApp, describeAdapterFaults } from './adapter-faults.js'
+export {
+	type Answer,
+	CHALLENGE,
+	expectRefusal,
+	failingStore,
+	hangingStore,
+	secret,
+	send,
+	sendRaw,
+	serve,
+	tamper,
+	useHarness,
+} from './adapter-harness.js'
 export {
 	answerProblem,
 	type HttpAnswer,

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { KeyInfo } from '@keyward/core'
+import { serve } from '@keyward/internal-testing'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
-import { serve } from './support.js'
 
 /** What a handler behind the middleware saw of the request. */
 export interface Hit {

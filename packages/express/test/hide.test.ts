@@ -1,9 +1,9 @@
 import { createKeyward } from '@keyward/core'
+import { expectRefusal, secret, send, serve, tamper, useHarness } from '@keyward/internal-testing'
 import express, { type RequestHandler } from 'express'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyAuth } from '../src/index.js'
 import { type Hit, record, recordErrors, serveApp, snapshot, type TestApp } from './app.js'
-import { expectRefusal, secret, send, serve, tamper, useHarness } from './support.js'
 
 useHarness()
 

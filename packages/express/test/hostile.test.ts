@@ -8,11 +8,10 @@ import {
 	REJECTIONS,
 	type RejectCode,
 } from '@keyward/core'
-import { type HttpAnswer, requestBytes, sendHttp } from '@keyward/internal-testing'
+import { CHALLENGE, type HttpAnswer, requestBytes, sendHttp, tamper } from '@keyward/internal-testing'
 import express, { type ErrorRequestHandler } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyAuth } from '../src/index.js'
-import { CHALLENGE, tamper } from './support.js'
 
 /** Keys a hostile request is built from: `key` and `other` are valid, `revoked` was revoked, `unknown` is another keyward's. */
 interface Keys {

@@ -8,11 +8,11 @@ import {
 	redactHeaders,
 	redactUrl,
 } from '@keyward/core'
+import { failingStore, secret, send, serve, tamper, useHarness } from '@keyward/internal-testing'
 import express, { type ErrorRequestHandler, type Request } from 'express'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyAuth, requireScopes } from '../src/index.js'
 import { snapshot } from './app.js'
-import { failingStore, secret, send, serve, tamper, useHarness } from './support.js'
 
 useHarness()
 

@@ -1,8 +1,8 @@
 import { createKeyward, isKeywardError, type Keyward } from '@keyward/core'
+import { expectRefusal, secret, send, tamper, useHarness } from '@keyward/internal-testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
 import { serveApp } from './app.js'
-import { expectRefusal, secret, send, tamper, useHarness } from './support.js'
 
 useHarness()
 

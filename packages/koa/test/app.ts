@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import type { KeyInfo } from '@keyward/core'
+import { serve } from '@keyward/internal-testing'
 import Koa, { type Middleware, type ParameterizedContext } from 'koa'
-import { serve } from './support.js'
 
 /** What a middleware behind authentication saw of the request. */
 export interface Hit {

@@ -1,8 +1,8 @@
 import { createKeyward, type KeyInfo } from '@keyward/core'
+import { expectRefusal, secret, send, sendRaw, useHarness } from '@keyward/internal-testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyAuth } from '../src/index.js'
 import { serveApp, type TestApp } from './app.js'
-import { expectRefusal, secret, send, sendRaw, useHarness } from './support.js'
 
 useHarness()
 

@@ -1,9 +1,9 @@
 import { createKeyward } from '@keyward/core'
+import { expectRefusal, secret, send, serve, tamper, useHarness } from '@keyward/internal-testing'
 import type { Middleware } from 'koa'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyAuth } from '../src/index.js'
 import { createApp, type Hit, serveApp, snapshot, type TestApp } from './app.js'
-import { expectRefusal, secret, send, serve, tamper, useHarness } from './support.js'
 
 useHarness()
 

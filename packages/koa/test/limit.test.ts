@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createKeyward, type Keyward, REJECTIONS } from '@keyward/core'
-import { type HttpAnswer, requestBytes, sendHttp } from '@keyward/internal-testing'
+import { CHALLENGE, type HttpAnswer, requestBytes, sendHttp, tamper } from '@keyward/internal-testing'
 import Koa from 'koa'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { apiKeyAuth } from '../src/index.js'
-import { CHALLENGE, tamper } from './support.js'
 
 const MAX = 3
 const WINDOW_MS = 60_000

@@ -1,9 +1,9 @@
 import { createKeyward, REJECTIONS, type RejectCode } from '@keyward/core'
+import { CHALLENGE, send, useHarness } from '@keyward/internal-testing'
 import fc from 'fast-check'
 import { beforeAll, expect, it } from 'vitest'
 import { apiKeyAuth } from '../src/index.js'
 import { serveApp, type TestApp } from './app.js'
-import { CHALLENGE, send, useHarness } from './support.js'
 
 useHarness()
 

@@ -1,8 +1,16 @@
 import { createKeyward, type Keyward, type UsageCounter } from '@keyward/core'
+import {
+	expectRefusal,
+	failingStore,
+	hangingStore,
+	secret,
+	send,
+	tamper,
+	useHarness,
+} from '@keyward/internal-testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyAuth, requireScopes } from '../src/index.js'
 import { serveApp, type TestApp } from './app.js'
-import { expectRefusal, failingStore, hangingStore, secret, send, tamper, useHarness } from './support.js'
 
 useHarness()
 

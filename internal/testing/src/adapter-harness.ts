@@ -1,3 +1,7 @@
+/**
+ * The harness of the adapter test suites (Express and Koa): servers closed at the end of a file,
+ * requests through supertest or raw sockets, and a check that no response carried key text.
+ */
 import { createServer, type RequestListener, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { type KeyStore, keyPattern, REJECTIONS, type RejectCode } from '@keyward/core'
