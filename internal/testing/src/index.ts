@@ -12,6 +12,7 @@ export {
 	tamper,
 	useHarness,
 } from './adapter-harness.js'
+export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export {
 	answerProblem,
 	type HttpAnswer,
