@@ -12,6 +12,7 @@ export {
 	tamper,
 	useHarness,
 } from './adapter-harness.js'
+export { describeAdapterHostileRequests, type HostileAdapter } from './adapter-hostile.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export {
 	answerProblem,
