@@ -1,4 +1,5 @@
 export { type AdapterApp, describeAdapterFaults } from './adapter-faults.js'
+export { describeAdapterFuzz, type FuzzAdapter } from './adapter-fuzz.js'
 export {
 	type Answer,
 	CHALLENGE,
