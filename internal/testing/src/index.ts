@@ -15,6 +15,7 @@ export {
 } from './adapter-harness.js'
 export { describeAdapterHostileRequests, type HostileAdapter } from './adapter-hostile.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
+export { describeAdapterLogging, type LoggedApp, type LoggingSinks } from './adapter-logging.js'
 export {
 	answerProblem,
 	type HttpAnswer,
