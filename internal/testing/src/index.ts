@@ -14,6 +14,13 @@ export {
 	useHarness,
 } from './adapter-harness.js'
 export { describeAdapterHostileRequests, type HostileAdapter } from './adapter-hostile.js'
+export {
+	describeKeyManagementRouter,
+	type HeaderReader,
+	type KeyRouteMethod,
+	type KeyRouterAdapter,
+	type KeyRouterHelpers,
+} from './adapter-key-router.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export { describeAdapterLogging, type LoggedApp, type LoggingSinks } from './adapter-logging.js'
 export {
