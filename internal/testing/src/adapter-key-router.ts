@@ -5,7 +5,6 @@ import {
 	createKeyward,
 	type KeyInfo,
 	type KeyManagementPolicy,
-	type KeyStore,
 	type Keyward,
 	keyPattern,
 	scopeGrants,
@@ -13,6 +12,7 @@ import {
 import fc from 'fast-check'
 import request from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
+import { failingStore } from './adapter-harness.js'
 
 /** What the shared key-management tests read off a request: Express's `req.get` and Koa's `ctx.get` both fit. */
 export interface HeaderReader {
@@ -327,16 +327,7 @@ export function describeKeyManagementRouter(
 			})
 			const res = await call(throwing, 'get', '/keys', 'alice')
 			expect([res.status, res.body.detail]).toEqual([500, 'host error handler'])
-			const fail = () => Promise.reject(new Error('connection refused'))
-			const store: KeyStore = {
-				create: fail,
-				findByHash: fail,
-				findById: fail,
-				list: fail,
-				update: fail,
-				delete: fail,
-			}
-			const down = appFor(createKeyward({ store, storeTimeoutMs: 1000 }))
+			const down = appFor(createKeyward({ store: failingStore(), storeTimeoutMs: 1000 }))
 			const answer = await call(down, 'get', '/keys', 'alice')
 			expect([answer.status, answer.body]).toEqual([
 				503,
