@@ -17,7 +17,7 @@ export interface ClientOptions extends ResolveApiKeyOptions {
 	headers?: ConstructorParameters<typeof Headers>[0] | undefined
 	/** Retrying a 503, or `false` for never. @defaultValue `{ retries: 2, minDelayMs: 500, maxDelayMs: 30_000 }` */
 	retry?: RetryOptions | false | undefined
-	/** Redirects followed before the 3xx answer is returned as is. @defaultValue 5 */
+	/** Redirects followed before the 3xx answer is returned as is; a non-negative integer. @defaultValue 5 */
 	maxRedirects?: number | undefined
 	/** The fetch implementation. @defaultValue globalThis.fetch */
 	fetch?: typeof globalThis.fetch | undefined
@@ -92,6 +92,9 @@ export function createClient(options: Readonly<ClientOptions>): KeywardClient {
 	const bearsScheme = header.toLowerCase() === 'authorization'
 	const retry = resolveRetryOptions(options.retry)
 	const maxRedirects = options.maxRedirects ?? 5
+	if (!Number.isSafeInteger(maxRedirects) || maxRedirects < 0) {
+		throw new KeywardClientError('invalid_option', 'maxRedirects must be a non-negative integer')
+	}
 	const fetchImpl = options.fetch ?? globalThis.fetch
 	const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }))
 	const now = options.now ?? Date.now

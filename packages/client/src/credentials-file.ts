@@ -3,7 +3,7 @@ import { mkdir, open, rename, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { defaultCredentialsPath, type SystemOptions } from './config-dir.js'
 import { KeywardClientError } from './errors.js'
-import { type FileLockOptions, withFileLock } from './file-lock.js'
+import { type FileLockOptions, resolveFileLockOptions, withFileLock } from './file-lock.js'
 import { parseIni, removeIniSection, setIniValue } from './ini.js'
 import { normalizeApiKey } from './validate-key.js'
 
@@ -21,7 +21,7 @@ export interface CredentialsFileOptions extends SystemOptions {
 	appName?: string | undefined
 	/** Receives the warning about a file other users can read. @defaultValue process.emitWarning */
 	warn?: ((message: string) => void) | undefined
-	/** Waiting for and recovering the lock file that serialises writers. */
+	/** Waiting for and recovering the lock file that serialises writers; values that would not bound the wait throw here. */
 	lock?: FileLockOptions | undefined
 }
 
@@ -86,6 +86,7 @@ export class CredentialsFile {
 		}
 		this.#warn = options.warn ?? emitWarning
 		this.#lock = options.lock ?? {}
+		resolveFileLockOptions(this.#lock) // refuse lock options that would not bound the wait now, not at the first write
 		// Windows has no POSIX modes: the user's profile directory is private by default.
 		this.#checkMode = (options.platform ?? process.platform) !== 'win32'
 	}

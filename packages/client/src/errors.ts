@@ -8,6 +8,7 @@ export type KeywardClientErrorCode =
 	| 'prompt_cancelled'
 	| 'env_file_not_found'
 	| 'lock_timeout'
+	| 'lock_invalid'
 
 /**
  * Thrown for problems on the caller's side: a bad option, a malformed key, no key found, a

@@ -4,14 +4,20 @@ export interface RetryOptions {
 	retries?: number | undefined
 	/** Base of the exponential backoff: attempt n waits about `minDelayMs * 2^n`. @defaultValue 500 */
 	minDelayMs?: number | undefined
-	/** Longest wait between attempts; a `Retry-After` asking for more ends the retries. @defaultValue 30_000 */
+	/**
+	 * Longest wait between attempts; a `Retry-After` asking for more ends the retries. At most
+	 * 2_147_483_647 (about 24.8 days, the longest timer Node.js has). @defaultValue 30_000
+	 */
 	maxDelayMs?: number | undefined
 }
+
+/** The longest timer Node.js supports (about 24.8 days); a longer one would fire after 1 ms. */
+const MAX_RETRY_DELAY_MS = 2_147_483_647
 
 /** {@link RetryOptions} with every default applied. */
 export type ResolvedRetryOptions = Required<{ [K in keyof RetryOptions]: NonNullable<RetryOptions[K]> }>
 
-/** Fills in defaults and rejects nonsense (negative or fractional counts). */
+/** Fills in defaults and rejects nonsense (negative or fractional counts, delays that are not finite). */
 export function resolveRetryOptions(options: RetryOptions | false | undefined): ResolvedRetryOptions {
 	if (options === false) return { retries: 0, minDelayMs: 0, maxDelayMs: 0 }
 	const resolved = {
@@ -22,8 +28,12 @@ export function resolveRetryOptions(options: RetryOptions | false | undefined): 
 	if (!Number.isSafeInteger(resolved.retries) || resolved.retries < 0) {
 		throw new RangeError('retry.retries must be a non-negative integer')
 	}
-	if (!(resolved.minDelayMs >= 0) || !(resolved.maxDelayMs >= resolved.minDelayMs)) {
-		throw new RangeError('retry delays must satisfy 0 <= minDelayMs <= maxDelayMs')
+	if (
+		!(resolved.minDelayMs >= 0) ||
+		!(resolved.maxDelayMs >= resolved.minDelayMs) ||
+		!(resolved.maxDelayMs <= MAX_RETRY_DELAY_MS)
+	) {
+		throw new RangeError(`retry delays must satisfy 0 <= minDelayMs <= maxDelayMs <= ${MAX_RETRY_DELAY_MS}`)
 	}
 	return resolved
 }

@@ -124,6 +124,30 @@ describe('createClient requests', () => {
 		expect(() => createClient({ baseUrl: 'https://x', header: 'bad header' })).toThrow('HTTP tokens')
 		expect(() => createClient({ baseUrl: 'https://x', retry: { retries: -1 } })).toThrow(RangeError)
 	})
+
+	it('refuses redirect and retry limits that would not bound its loops and waits', () => {
+		for (const maxRedirects of [Number.NaN, Number.POSITIVE_INFINITY, -1, 1.5]) {
+			let error: unknown
+			try {
+				createClient({ baseUrl: 'https://x', maxRedirects })
+			} catch (e) {
+				error = e
+			}
+			expect(isKeywardClientError(error, 'invalid_option'), String(maxRedirects)).toBe(true)
+		}
+		for (const retry of [
+			{ maxDelayMs: Number.POSITIVE_INFINITY },
+			{ minDelayMs: Number.POSITIVE_INFINITY, maxDelayMs: Number.POSITIVE_INFINITY },
+			{ minDelayMs: Number.NaN },
+			// past the longest timer Node.js has, a wait would fire after 1 ms
+			{ maxDelayMs: 2 ** 31 },
+		]) {
+			expect(() => createClient({ baseUrl: 'https://x', retry }), JSON.stringify(retry)).toThrow(RangeError)
+		}
+		expect(() =>
+			createClient({ baseUrl: 'https://x', maxRedirects: 0, retry: { maxDelayMs: 2 ** 31 - 1 } }),
+		).not.toThrow()
+	})
 })
 
 describe('createClient key lookup', () => {

@@ -1,4 +1,4 @@
-import { chmod, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, lstat, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CredentialsFile } from '../src/credentials-file.js'
@@ -89,6 +89,23 @@ describe('CredentialsFile', () => {
 			expect(warnings).toEqual([])
 			// no temporary or lock files are left behind
 			expect(await readdir(join(file.path, '..'))).toEqual(['credentials'])
+		},
+	)
+
+	it.runIf(process.platform !== 'win32')(
+		'creates the file 0600 and every directory it makes 0700, whatever the umask',
+		async () => {
+			const { home, file } = await setup()
+			const umask = process.umask(0)
+			try {
+				await file.set('default', KEY)
+				await file.set('other', OTHER_KEY)
+			} finally {
+				process.umask(umask)
+			}
+			expect((await stat(file.path)).mode & 0o777).toBe(0o600)
+			expect((await stat(join(home, '.config', 'example'))).mode & 0o777).toBe(0o700)
+			expect((await stat(join(home, '.config'))).mode & 0o777).toBe(0o700)
 		},
 	)
 
@@ -186,5 +203,41 @@ describe('CredentialsFile', () => {
 		expect(sleeps.length).toBeGreaterThan(1)
 		expect(clock).toBeGreaterThanOrEqual(1000)
 		expect(await file.list()).toEqual(['default'])
+	})
+
+	it.runIf(process.platform !== 'win32')(
+		'refuses a symlink at its lock path, naming it, and writes nothing',
+		async () => {
+			const { file } = await setup()
+			await file.set('default', KEY)
+			const lock = `${file.path}.lock`
+			await symlink(join(file.path, '..', 'nowhere'), lock)
+			const sleeps: number[] = []
+			const guarded = new CredentialsFile({
+				path: file.path,
+				lock: {
+					timeoutMs: 500,
+					sleep: async (ms) => {
+						sleeps.push(ms)
+					},
+				},
+			})
+			const error = await guarded.set('staging', OTHER_KEY).catch((e: unknown) => e)
+			expect(isKeywardClientError(error, 'lock_invalid')).toBe(true)
+			expect((error as Error).message).toContain(lock)
+			expect(sleeps).toEqual([])
+			expect((await lstat(lock)).isSymbolicLink()).toBe(true)
+			expect(await file.list()).toEqual(['default'])
+		},
+		10_000,
+	)
+
+	it('refuses lock options that could wait without bound when constructed', async () => {
+		const path = join(await tempDir(), 'credentials')
+		for (const lock of [{ timeoutMs: Number.NaN }, { retryDelayMs: -1 }, { staleMs: Number.NaN }]) {
+			expect(() => new CredentialsFile({ path, lock })).toThrow(
+				expect.objectContaining({ code: 'invalid_option' }),
+			)
+		}
 	})
 })
