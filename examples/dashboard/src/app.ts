@@ -17,7 +17,10 @@ export interface DemoUser {
 export interface DashboardOptions {
 	/** Who may sign in (no password: this is a demo). @defaultValue Ada and Grace */
 	users?: readonly DemoUser[] | undefined
-	/** HMAC secret of the sign-in cookie, at least 32 bytes. @defaultValue random per process */
+	/**
+	 * HMAC secret of the sign-in cookie, at least 32 bytes. Sign-ins are kept in memory, so they end
+	 * on restart whatever the secret. @defaultValue random per process
+	 */
 	sessionSecret?: string | Uint8Array | undefined
 	/** Scopes every user may grant to their keys. @defaultValue reports:read, reports:write, billing:read */
 	allowedScopes?: readonly string[] | undefined
@@ -62,7 +65,7 @@ export function createDashboardApp(keyward: Keyward, options: Readonly<Dashboard
 	const secure = options.secureCookies ?? false
 	const signer = createSessionSigner({ secret: options.sessionSecret })
 
-	/** The signed-in user, if the cookie is genuine and the user still exists. */
+	/** The signed-in user, if the cookie is genuine, its sign-in has not ended, and the user still exists. */
 	function userOf(req: Request): DemoUser | undefined {
 		const id = signer.read(readCookie(req.headers, SESSION_COOKIE))
 		return users.find((user) => user.id === id)
@@ -98,9 +101,14 @@ export function createDashboardApp(keyward: Keyward, options: Readonly<Dashboard
 			res.status(400).json({ detail: 'Unknown demo user', code: 'unknown_user' })
 			return
 		}
+		// A browser signing in again (as anyone) gives up the session its cookie held.
+		signer.end(readCookie(req.headers, SESSION_COOKIE))
 		res.set('Set-Cookie', sessionCookie(signer.sign(user.id), signer.ttlMs, secure)).json({ user })
 	})
-	session.delete('/', (_req, res) => {
+	// Sign-out ends this browser's session on the server, so a copy of the cookie is refused from now
+	// on; the user's sign-ins in other browsers go on.
+	session.delete('/', (req, res) => {
+		signer.end(readCookie(req.headers, SESSION_COOKIE))
 		res
 			.set('Set-Cookie', sessionCookie('', 0, secure))
 			.status(204)

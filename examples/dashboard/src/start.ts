@@ -4,15 +4,13 @@ import { createDashboardApp } from './app.js'
 /**
  * Starts the key dashboard on 127.0.0.1 (`PORT`, default 3030; 0 picks a free port). Keys live
  * where `keywardFromEnv` says: embedded PGlite in `.keyward/dashboard` unless `KEYWARD_PG_URL`
- * is set. `DASHBOARD_SESSION_SECRET` (32+ bytes) keeps sign-ins valid across restarts.
+ * is set. Sign-ins are kept in memory: they end when the server stops.
  */
 async function main(): Promise<void> {
 	const port = Number(process.env.PORT ?? 3030)
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('PORT must be a port number')
 	const { keyward, describe } = await keywardFromEnv('dashboard')
-	const app = createDashboardApp(keyward, {
-		sessionSecret: process.env.DASHBOARD_SESSION_SECRET || undefined,
-	})
+	const app = createDashboardApp(keyward)
 	const server = app.listen(port, '127.0.0.1', () => {
 		const address = server.address()
 		const actual = typeof address === 'object' && address !== null ? address.port : port

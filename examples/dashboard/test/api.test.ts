@@ -75,7 +75,7 @@ describe('demo sign-in', () => {
 		const answer = await call('POST', '/session', { body: { user: 'ada' } })
 		const setCookie = answer.headers.get('set-cookie') ?? ''
 		expect(setCookie).toMatch(
-			/^dashboard_session=ada\.\d+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/,
+			/^dashboard_session=ada\.\d+\.[\w-]{22}\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=28800$/,
 		)
 		const cookie = setCookie.split(';')[0] as string
 		expect((await call('GET', '/session', { cookie })).body).toMatchObject({ user: { id: 'ada' } })
@@ -97,6 +97,67 @@ describe('demo sign-in', () => {
 			body: { code: 'missing' },
 		})
 		expect((await call('GET', '/account/usage', { cookie: 'dashboard_session=junk' })).status).toBe(401)
+	})
+})
+
+describe('sign-out', () => {
+	it('ends the session on the server: the same cookie, replayed, is refused', async () => {
+		const cookie = await signIn('ada')
+		expect((await call('GET', '/account/keys', { cookie })).status).toBe(200)
+		const out = await call('DELETE', '/session', { cookie })
+		expect(out.status).toBe(204)
+		expect(out.headers.get('set-cookie')).toMatch(
+			/^dashboard_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/,
+		)
+
+		expect((await call('GET', '/session', { cookie })).body).toMatchObject({ user: null })
+		for (const [method, path] of [
+			['GET', '/account/keys'],
+			['GET', '/account/usage'],
+			['POST', '/account/keys'],
+			['POST', '/account/keys/revoke-all'],
+		] as const) {
+			const body = method === 'POST' ? { name: 'replayed' } : undefined
+			expect(await call(method, path, { cookie, body })).toMatchObject({
+				status: 401,
+				body: { code: 'missing' },
+			})
+		}
+		expect(await served.keyward.listKeys({ owner: 'ada' })).toEqual([])
+	})
+
+	it("ends only this browser's session: the user's other sign-ins go on", async () => {
+		const laptop = await signIn('grace')
+		const phone = await signIn('grace')
+		expect(laptop).not.toBe(phone)
+		expect((await call('DELETE', '/session', { cookie: laptop })).status).toBe(204)
+		expect((await call('GET', '/account/keys', { cookie: laptop })).status).toBe(401)
+		expect((await call('GET', '/account/keys', { cookie: phone })).status).toBe(200)
+		expect((await call('GET', '/session', { cookie: phone })).body).toMatchObject({ user: { id: 'grace' } })
+	})
+
+	it('signing in again from the same browser ends the session its cookie held', async () => {
+		const first = await signIn('ada')
+		const answer = await call('POST', '/session', { cookie: first, body: { user: 'grace' } })
+		expect(answer.status).toBe(200)
+		const second = (answer.headers.get('set-cookie') ?? '').split(';')[0] as string
+		expect((await call('GET', '/account/keys', { cookie: first })).status).toBe(401)
+		expect((await call('GET', '/session', { cookie: second })).body).toMatchObject({ user: { id: 'grace' } })
+	})
+
+	it('is refused cross-site, so another site cannot sign the user out', async () => {
+		const cookie = await signIn('ada')
+		const answer = await call('DELETE', '/session', { cookie, headers: { 'x-keyward-dashboard': '' } })
+		expect(answer).toMatchObject({ status: 403, body: { code: 'cross_site_request' } })
+		expect((await call('GET', '/account/keys', { cookie })).status).toBe(200)
+	})
+
+	it('answers 204 and clears the cookie even without a valid sign-in', async () => {
+		for (const cookie of [undefined, 'dashboard_session=junk']) {
+			const out = await call('DELETE', '/session', cookie === undefined ? {} : { cookie })
+			expect(out.status).toBe(204)
+			expect(out.headers.get('set-cookie')).toContain('Max-Age=0')
+		}
 	})
 })
 

@@ -198,6 +198,44 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 		expect(await ada.locator('#keys-body tr').count()).toBe(adaKeys.length)
 	})
 
+	it('signing out ends the session on the server: the old cookie, replayed, is refused', async () => {
+		const page = await signIn('Ada Lovelace')
+		const captured = (await page.context().cookies(served.base)).find(
+			(cookie) => cookie.name === 'dashboard_session',
+		)
+		expect(captured).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+		const value = captured?.value ?? ''
+		const fromNode = () =>
+			fetch(`${served.base}/account/keys`, { headers: { cookie: `dashboard_session=${value}` } })
+		expect((await fromNode()).status).toBe(200)
+
+		await page.getByRole('button', { name: 'Sign out' }).click()
+		await page.getByRole('button', { name: 'Sign in as Ada Lovelace' }).waitFor()
+		const left = await page.context().cookies(served.base)
+		expect(left.map((cookie) => cookie.name)).not.toContain('dashboard_session')
+
+		// The captured value, replayed from Node, is refused.
+		const replayed = await fromNode()
+		expect(replayed.status).toBe(401)
+		expect(await replayed.json()).toEqual({ detail: 'Not authenticated', code: 'missing' })
+
+		// Set by hand in a fresh browser: the page offers the sign-in, and the page's own requests fail.
+		const context = await browser.newContext()
+		contexts.push(context)
+		await context.addCookies([
+			{ name: 'dashboard_session', value, url: served.base, httpOnly: true, sameSite: 'Strict' },
+		])
+		const stolen = await context.newPage()
+		await stolen.goto(served.base)
+		await stolen.locator('body[data-ready="true"]').waitFor({ state: 'attached' })
+		expect(await stolen.getByRole('button', { name: 'Sign in as Ada Lovelace' }).isVisible()).toBe(true)
+		expect(await stolen.getByRole('heading', { name: 'Your API keys' }).isVisible()).toBe(false)
+		expect(await stolen.evaluate<number>("fetch('/account/keys').then((response) => response.status)")).toBe(
+			401,
+		)
+		await stolen.screenshot({ path: `${ARTIFACTS}09-old-cookie-refused.png`, fullPage: true })
+	})
+
 	it('explains errors in words', async () => {
 		const page = await signIn('Grace Hopper')
 		await page.getByLabel('Name', { exact: true }).fill('')

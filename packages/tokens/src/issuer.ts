@@ -10,7 +10,7 @@ import {
 import { type JSONWebKeySet, SignJWT } from 'jose'
 import { checkRequestedScopes } from './claims.js'
 import { createKeyRing, type RetireOptions, type RotateOptions, type SigningKeyStatus } from './key-ring.js'
-import { checkAudience, checkMs, checkNow, checkOptionNames, checkText, fail } from './options.js'
+import { checkAudience, checkInteger, checkNow, checkOptionNames, checkText, fail } from './options.js'
 import { invalidRequest, keyFailure } from './rejections.js'
 import type { SigningKey } from './signing-key.js'
 import type { MintResult, TokenClaims } from './types.js'
@@ -120,8 +120,8 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 	}
 	const iss = checkText(options.issuer, 'issuer')
 	const audience = checkAudience(options.audience, 'audience')
-	const ttlMs = checkMs(options.ttlMs, 'ttlMs', 300_000, 1000, DAY_MS)
-	const retireGraceMs = checkMs(options.retireGraceMs, 'retireGraceMs', 60_000, 0, DAY_MS)
+	const ttlMs = checkInteger(options.ttlMs, 'ttlMs', 300_000, 1000, DAY_MS)
+	const retireGraceMs = checkInteger(options.retireGraceMs, 'retireGraceMs', 60_000, 0, DAY_MS)
 	const realm = options.realm === undefined ? 'api' : checkText(options.realm, 'realm')
 	const now = checkNow(options.now)
 	const ring = createKeyRing(options.keys, now, () => ttlMs + retireGraceMs)

@@ -54,8 +54,14 @@ export function checkAudience(value: unknown, name: string): string | readonly s
 	return checkText(value, name)
 }
 
-/** An integer (milliseconds or seconds, as `name` says) in `[min, max]`, or `fallback` when absent. */
-export function checkMs(value: unknown, name: string, fallback: number, min: number, max: number): number {
+/** An integer (milliseconds, seconds or bytes, as `name` says) in `[min, max]`, or `fallback` when absent. */
+export function checkInteger(
+	value: unknown,
+	name: string,
+	fallback: number,
+	min: number,
+	max: number,
+): number {
 	if (value === undefined) return fallback
 	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
 		fail(`${name} must be an integer from ${min} to ${max}`)

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { TokenIssuer } from './issuer.js'
-import { checkMs, checkOptionNames, fail } from './options.js'
+import { checkInteger, checkOptionNames, fail } from './options.js'
 import { invalidRequest } from './rejections.js'
 import { readTokenRequest } from './request-body.js'
 
@@ -85,12 +85,12 @@ export function checkTokenHandlerOptions(
 ): Readonly<TokenHandlerOptions> {
 	checkOptionNames(options, ['ttlMs'], 'tokenHandler options')
 	if (typeof issuer?.mint !== 'function') fail('tokenHandler expects an issuer from createTokenIssuer()')
-	return { ttlMs: checkMs(options.ttlMs, 'ttlMs', issuer.ttlMs, 1000, issuer.ttlMs) }
+	return { ttlMs: checkInteger(options.ttlMs, 'ttlMs', issuer.ttlMs, 1000, issuer.ttlMs) }
 }
 
 /** Validate JWKS handler options once; resolves to `maxAgeSec`. */
 export function checkJwksHandlerOptions(issuer: TokenIssuer, options: Readonly<JwksHandlerOptions>): number {
 	checkOptionNames(options, ['maxAgeSec'], 'jwksHandler options')
 	if (typeof issuer?.jwks !== 'function') fail('jwksHandler expects an issuer from createTokenIssuer()')
-	return checkMs(options.maxAgeSec, 'maxAgeSec', 60, 0, 86_400)
+	return checkInteger(options.maxAgeSec, 'maxAgeSec', 60, 0, 86_400)
 }

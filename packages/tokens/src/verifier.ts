@@ -2,6 +2,7 @@ import { checkScopes, type RequestLike } from '@keyward/core'
 import {
 	createLocalJWKSet,
 	createRemoteJWKSet,
+	customFetch,
 	errors,
 	type JSONWebKeySet,
 	type JWTVerifyGetKey,
@@ -9,7 +10,8 @@ import {
 } from 'jose'
 import { extractBearer, MAX_TOKEN_LENGTH } from './bearer.js'
 import { asTokenClaims, keyInfoFromClaims } from './claims.js'
-import { checkAudience, checkMs, checkNow, checkOptionNames, checkText, fail } from './options.js'
+import { createBoundedJwksFetch } from './jwks-fetch.js'
+import { checkAudience, checkInteger, checkNow, checkOptionNames, checkText, fail } from './options.js'
 import { createTokenRejecter } from './rejections.js'
 import type { SigningAlgorithm, TokenVerifyResult } from './types.js'
 
@@ -40,6 +42,13 @@ export interface TokenVerifierOptions {
 	jwksCacheMaxAgeMs?: number | undefined
 	/** Remote JWKS: a slower fetch fails, and so does the request (503). @defaultValue 5000 */
 	jwksTimeoutMs?: number | undefined
+	/**
+	 * Remote JWKS: largest key set document read, in bytes. A larger one (by its Content-Length or
+	 * as it streams in) is cut off and fails the request like an unreachable key set (503), so a
+	 * broken or hostile key server cannot make the verifier buffer without end. From 1 to 16 MiB.
+	 * @defaultValue 262_144 (256 KiB)
+	 */
+	jwksMaxBytes?: number | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
 	now?: (() => number) | undefined
 }
@@ -68,6 +77,7 @@ const KNOWN = [
 	'jwksCooldownMs',
 	'jwksCacheMaxAgeMs',
 	'jwksTimeoutMs',
+	'jwksMaxBytes',
 	'now',
 ]
 const ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256']
@@ -108,9 +118,12 @@ function keyResolver(source: unknown, options: Readonly<TokenVerifierOptions>): 
 		}
 		if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('jwks URL must use http: or https:')
 		const remote = createRemoteJWKSet(url, {
-			cooldownDuration: checkMs(options.jwksCooldownMs, 'jwksCooldownMs', 30_000, 0, 86_400_000),
-			cacheMaxAge: checkMs(options.jwksCacheMaxAgeMs, 'jwksCacheMaxAgeMs', 600_000, 0, 86_400_000),
-			timeoutDuration: checkMs(options.jwksTimeoutMs, 'jwksTimeoutMs', 5000, 1, 600_000),
+			cooldownDuration: checkInteger(options.jwksCooldownMs, 'jwksCooldownMs', 30_000, 0, 86_400_000),
+			cacheMaxAge: checkInteger(options.jwksCacheMaxAgeMs, 'jwksCacheMaxAgeMs', 600_000, 0, 86_400_000),
+			timeoutDuration: checkInteger(options.jwksTimeoutMs, 'jwksTimeoutMs', 5000, 1, 600_000),
+			[customFetch]: createBoundedJwksFetch(
+				checkInteger(options.jwksMaxBytes, 'jwksMaxBytes', 262_144, 1, 16_777_216),
+			),
 		})
 		return async function remoteKey(header, token) {
 			try {

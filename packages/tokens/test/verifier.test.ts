@@ -228,6 +228,11 @@ describe('createTokenVerifier options', () => {
 			[{ ...base, issuer: undefined }, /issuer/],
 			[{ ...base, audience: '' }, /audience/],
 			[{ ...base, jwks: new URL('https://x.test/jwks'), jwksTimeoutMs: 0 }, /jwksTimeoutMs/],
+			[{ ...base, jwks: new URL('https://x.test/jwks'), jwksMaxBytes: 0 }, /jwksMaxBytes/],
+			[{ ...base, jwks: new URL('https://x.test/jwks'), jwksMaxBytes: 1.5 }, /jwksMaxBytes/],
+			[{ ...base, jwks: new URL('https://x.test/jwks'), jwksMaxBytes: '4096' }, /jwksMaxBytes/],
+			[{ ...base, jwks: new URL('https://x.test/jwks'), jwksMaxBytes: 2 ** 40 }, /jwksMaxBytes/],
+			[{ ...base, jwksMaxByte: 4096 }, /Unknown option "jwksMaxByte".*did you mean "jwksMaxBytes"/],
 		]
 		for (const [options, message] of cases) {
 			let error: unknown
