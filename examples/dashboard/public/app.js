@@ -51,13 +51,15 @@ let user = null
 /** Call the dashboard's server; resolves with the JSON body, or throws a RequestError in words. */
 async function request(method, path, body) {
 	const headers = { 'x-keyward-dashboard': '1', accept: 'application/json' }
-	if (body !== undefined) headers['content-type'] = 'application/json'
+	// Changes are sent as JSON, which a page of another site cannot make a browser send.
+	const sent = method === 'POST' ? JSON.stringify(body ?? {}) : undefined
+	if (sent !== undefined) headers['content-type'] = 'application/json'
 	let response
 	try {
 		response = await fetch(path, {
 			method,
 			headers,
-			body: body === undefined ? undefined : JSON.stringify(body),
+			body: sent,
 			credentials: 'same-origin',
 			cache: 'no-store',
 		})

@@ -116,8 +116,9 @@ export function createDashboardApp(keyward: Keyward, options: Readonly<Dashboard
 	})
 	app.use('/session', session)
 
+	// The key routes defend themselves against cross-site requests (same origin, JSON only):
+	// keyManagementRouter refuses what a page of another origin can make the browser send.
 	const account = express.Router()
-	account.use(sameOriginOnly())
 	account.get('/usage', async (req, res) => {
 		const user = userOf(req)
 		if (user === undefined) {

@@ -17,7 +17,7 @@ interface Answer {
 	body: Record<string, unknown> | null
 }
 
-/** A request as the page makes it (custom header), with `cookie` if given. */
+/** A request as the page makes it (custom header, POSTs as JSON), with `cookie` if given. */
 async function call(
 	method: string,
 	path: string,
@@ -25,9 +25,10 @@ async function call(
 ): Promise<Answer> {
 	const headers: Record<string, string> = { ...PAGE, ...options.headers }
 	if (options.cookie !== undefined) headers.cookie = options.cookie
-	if (options.body !== undefined) headers['content-type'] = 'application/json'
+	const body = method === 'POST' ? (options.body ?? {}) : options.body
+	if (body !== undefined) headers['content-type'] = 'application/json'
 	const init: RequestInit = { method, headers }
-	if (options.body !== undefined) init.body = JSON.stringify(options.body)
+	if (body !== undefined) init.body = JSON.stringify(body)
 	const response = await fetch(`${served.base}${path}`, init)
 	const text = await response.text()
 	return { status: response.status, headers: response.headers, body: text === '' ? null : JSON.parse(text) }
@@ -162,20 +163,33 @@ describe('sign-out', () => {
 })
 
 describe('cross-site request protection', () => {
-	it('refuses state-changing requests without the page header, even with a valid cookie', async () => {
+	it('refuses sign-in changes without the page header, even with a valid cookie', async () => {
 		const cookie = await signIn('ada')
 		const headers = { 'x-keyward-dashboard': '' }
-		for (const [method, path] of [
-			['POST', '/account/keys'],
-			['POST', '/account/keys/revoke-all'],
-			['POST', '/session'],
+		expect(await call('POST', '/session', { cookie, headers, body: { user: 'grace' } })).toMatchObject({
+			status: 403,
+			body: { code: 'cross_site_request', detail: 'Cross-site request refused' },
+		})
+		expect((await call('GET', '/session', { cookie })).body).toMatchObject({ user: { id: 'ada' } })
+	})
+
+	it('refuses key changes a cross-site form could send, even with a valid cookie', async () => {
+		const cookie = await signIn('ada')
+		await createKey(cookie)
+		for (const [path, type, text] of [
+			['/account/keys/revoke-all', 'text/plain', ''],
+			['/account/keys', 'application/x-www-form-urlencoded', 'name=x'],
+			['/account/keys', 'multipart/form-data; boundary=b', '--b--'],
 		] as const) {
-			expect(await call(method, path, { cookie, headers, body: { user: 'ada' } })).toMatchObject({
-				status: 403,
-				body: { code: 'cross_site_request', detail: 'Cross-site request refused' },
+			const response = await fetch(`${served.base}${path}`, {
+				method: 'POST',
+				headers: { cookie, 'content-type': type },
+				body: text,
 			})
+			expect(response.status).toBe(415)
 		}
-		expect(await served.keyward.listKeys({ owner: 'ada' })).toEqual([])
+		expect(await served.keyward.listKeys({ owner: 'ada' })).toMatchObject([{ revokedAt: null }])
+		await served.keyward.revokeAll('ada')
 	})
 
 	it('refuses another Origin or a cross-site fetch, and accepts this origin', async () => {
@@ -186,7 +200,7 @@ describe('cross-site request protection', () => {
 			body,
 			headers: { origin: 'https://evil.example' },
 		})
-		expect(evil.status).toBe(403)
+		expect(evil).toMatchObject({ status: 403, body: { code: 'cross_origin' } })
 		const site = await call('POST', '/account/keys', {
 			cookie,
 			body,

@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -234,6 +236,50 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 			401,
 		)
 		await stolen.screenshot({ path: `${ARTIFACTS}09-old-cookie-refused.png`, fullPage: true })
+	})
+
+	it('a page of another origin changes no key: cross-site form and no-cors fetch', async () => {
+		const page = await signIn('Ada Lovelace')
+		await createKey(page, 'Kept', ['reports:read'], 5)
+		const before = await served.keyward.listKeys({ owner: 'ada' })
+		const target = served.base
+		// The attacker's page: two no-cors fetches (text/plain, as a page may send without asking),
+		// then a form posted as text/plain, the way CSRF pages do it.
+		const attack = `<!doctype html><body><form id="f" method="POST" enctype="text/plain"
+			action="${target}/account/keys/revoke-all"><input name="x" value="y"></form><script>
+			Promise.allSettled([
+				fetch('${target}/account/keys/revoke-all', { method: 'POST', mode: 'no-cors', credentials: 'include', body: '' }),
+				fetch('${target}/account/keys', { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"name":"evil"}' }),
+			]).then(() => document.getElementById('f').submit())
+		</script></body>`
+		const evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attack))
+		await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve))
+		try {
+			const { port } = evil.address() as AddressInfo
+			// 127.0.0.1 on another port is the same site (the SameSite=Strict cookie goes along) but
+			// another origin; localhost is another site altogether.
+			for (const attacker of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
+				const seen = served.requests.length
+				const tab = await page.context().newPage()
+				await tab.goto(attacker)
+				await tab.waitForURL(`${target}/account/keys/revoke-all`)
+				await tab.close()
+				const posts = served.requests.slice(seen).filter((r) => r.method === 'POST')
+				expect(posts.map((r) => r.url).sort()).toEqual([
+					'/account/keys',
+					'/account/keys/revoke-all',
+					'/account/keys/revoke-all',
+				])
+				// From the same site the browser sent the sign-in: the router itself refused the change.
+				if (attacker.includes('127.0.0.1')) expect(posts.every((r) => r.signedIn)).toBe(true)
+			}
+		} finally {
+			evil.closeAllConnections()
+			await new Promise((resolve) => evil.close(resolve))
+		}
+		expect(await served.keyward.listKeys({ owner: 'ada' })).toEqual(before)
+		await page.getByRole('button', { name: 'Refresh' }).click()
+		await poll(() => row(page, 'Kept').textContent()).not.toContain('revoked')
 	})
 
 	it('explains errors in words', async () => {

@@ -6,6 +6,8 @@ import { createDashboardApp, type DashboardOptions } from '../src/app.js'
 export interface Served {
 	keyward: Keyward
 	base: string
+	/** Every request the server received: method, path, and whether it carried the sign-in cookie. */
+	requests: { method: string; url: string; signedIn: boolean }[]
 	close(): Promise<void>
 }
 
@@ -16,10 +18,18 @@ export async function serve(options: DashboardOptions = {}): Promise<Served> {
 	const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
 		const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
 	})
+	const requests: Served['requests'] = []
+	server.on('request', (req) => {
+		const signedIn = (req.headers.cookie ?? '').includes('dashboard_session=')
+		// Express rewrites `url` as it routes; `originalUrl` keeps what was asked for.
+		const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? ''
+		requests.push({ method: req.method ?? '', url, signedIn })
+	})
 	const { port } = server.address() as AddressInfo
 	return {
 		keyward,
 		base: `http://127.0.0.1:${port}`,
+		requests,
 		async close() {
 			server.closeAllConnections()
 			await new Promise((resolve) => server.close(resolve))

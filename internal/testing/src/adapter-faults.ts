@@ -8,8 +8,9 @@ import {
 	type KeywardOptions,
 	MemoryStore,
 } from '@keyward/core'
+import { failingStore, forwardingStore } from '@keyward/core/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { expectRefusal, failingStore, hangingStore, secret, send } from './adapter-harness.js'
+import { expectRefusal, hangingStore, secret, send } from './adapter-harness.js'
 
 /** An adapter's test app as the shared suites look at it. */
 export interface AdapterApp {
@@ -45,14 +46,7 @@ export function describeAdapterFaults(serveKeyward: (keyward: Keyward) => Promis
 
 	/** The memory store with `findByHash` replaced. */
 	function storeAnswering(findByHash: KeyStore['findByHash']): KeyStore {
-		return {
-			create: (r) => memory.create(r),
-			findByHash,
-			findById: (id) => memory.findById(id),
-			list: (q) => memory.list(q),
-			update: (id, patch) => memory.update(id, patch),
-			delete: (id) => memory.delete(id),
-		}
+		return forwardingStore(memory, { findByHash })
 	}
 
 	async function appWith(options: KeywardOptions): Promise<AdapterApp> {

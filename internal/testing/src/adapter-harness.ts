@@ -5,6 +5,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { type KeyStore, keyPattern, REJECTIONS, type RejectCode } from '@keyward/core'
+import { failingStore } from '@keyward/core/testing'
 import request from 'supertest'
 import { afterAll, expect } from 'vitest'
 
@@ -111,16 +112,9 @@ export function sendRaw(server: Server, path: string, headerLines: readonly stri
 	})
 }
 
-/** A store that fails every call, as an unreachable database would. */
-export function failingStore(): KeyStore {
-	const fail = () => Promise.reject(new Error('connection refused'))
-	return { create: fail, findByHash: fail, findById: fail, list: fail, update: fail, delete: fail }
-}
-
 /** A store whose calls never settle, as a stuck connection pool would. */
 export function hangingStore(): KeyStore {
-	const hang = () => new Promise<never>(() => {})
-	return { create: hang, findByHash: hang, findById: hang, list: hang, update: hang, delete: hang }
+	return failingStore(() => new Promise<never>(() => {}))
 }
 
 /** The same key with its last checksum character changed: well-shaped, but the checksum fails. */

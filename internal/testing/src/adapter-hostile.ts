@@ -2,13 +2,13 @@ import { createServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
 	createKeyward,
-	type KeyStore,
 	type Keyward,
 	keyPattern,
 	MemoryStore,
 	REJECTIONS,
 	type RejectCode,
 } from '@keyward/core'
+import { forwardingStore } from '@keyward/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHALLENGE, tamper } from './adapter-harness.js'
 import { type HttpAnswer, requestBytes, sendHttp } from './hostile-http.js'
@@ -330,17 +330,12 @@ export interface HostileAdapter {
 export function describeAdapterHostileRequests(adapter: HostileAdapter): void {
 	const memory = new MemoryStore()
 	let lookups = 0
-	const store: KeyStore = {
-		create: (r) => memory.create(r),
+	const store = forwardingStore(memory, {
 		findByHash: (h) => {
 			lookups++
 			return memory.findByHash(h)
 		},
-		findById: (i) => memory.findById(i),
-		list: (q) => memory.list(q),
-		update: (i, p) => memory.update(i, p),
-		delete: (i) => memory.delete(i),
-	}
+	})
 	const keyward = createKeyward({ store, usage: memory })
 	const errors: unknown[] = []
 	const server = createServer()

@@ -9,10 +9,10 @@ import {
 	keyPattern,
 	scopeGrants,
 } from '@keyward/core'
+import { failingStore } from '@keyward/core/testing'
 import fc from 'fast-check'
 import request from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
-import { failingStore } from './adapter-harness.js'
 
 /** What the shared key-management tests read off a request: Express's `req.get` and Koa's `ctx.get` both fit. */
 export interface HeaderReader {
@@ -91,9 +91,11 @@ export function describeKeyManagementRouter(
 
 	type Method = KeyRouteMethod
 
+	/** A call as the browser page of the router's own site makes it: JSON, and same-origin when it changes keys. */
 	async function call(app: RequestListener, method: Method, path: string, user?: string, body?: unknown) {
 		let req = request(app)[method](`/account${path}`)
 		if (user !== undefined) req = req.set('x-user', user)
+		if (method === 'post') req = req.set('content-type', 'application/json')
 		const res = await (body === undefined ? req : req.send(body as object))
 		if (typeof res.body?.key === 'string') issued.push(res.body.key)
 		responses.push({
@@ -311,6 +313,7 @@ export function describeKeyManagementRouter(
 				.post(`/account/keys/${info.id}/revoke`)
 				.set('x-user', 'alice')
 				.set('x-actor', 'support-7')
+				.set('content-type', 'application/json')
 			expect(entries.map((e) => [e.action, e.keyId, e.owner, e.actor])).toEqual([
 				['key.created', info.id, 'alice', 'alice'],
 				['key.revoked', info.id, 'alice', 'support-7'],

@@ -7,8 +7,9 @@ import {
 	keyPattern,
 	MemoryStore,
 } from '@keyward/core'
+import { failingStore } from '@keyward/core/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { failingStore, secret, send, tamper } from './adapter-harness.js'
+import { secret, send, tamper } from './adapter-harness.js'
 
 /** What an adapter's logging app wrote: `redacted` by a pino-style serializer before auth, `raw` copies of the request after it. */
 export interface LoggingSinks {

@@ -1,10 +1,10 @@
+export { failingStore } from '@keyward/core/testing'
 export { type AdapterApp, describeAdapterFaults } from './adapter-faults.js'
 export { describeAdapterFuzz, type FuzzAdapter } from './adapter-fuzz.js'
 export {
 	type Answer,
 	CHALLENGE,
 	expectRefusal,
-	failingStore,
 	hangingStore,
 	secret,
 	send,
@@ -21,8 +21,15 @@ export {
 	type KeyRouterAdapter,
 	type KeyRouterHelpers,
 } from './adapter-key-router.js'
+export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export { describeAdapterLogging, type LoggedApp, type LoggingSinks } from './adapter-logging.js'
+export {
+	countBytesRead,
+	ENDLESS_BODY_CAP,
+	type EndlessBodyOutcome,
+	sendEndlessBody,
+} from './endless-body.js'
 export {
 	answerProblem,
 	type HttpAnswer,

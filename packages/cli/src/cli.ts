@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
-import { attachAuditSink, createKeyward, isKeywardError, redactText, withAuditContext } from '@keyward/core'
+import { createKeyward, isKeywardError, redactText, withAuditContext } from '@keyward/core'
 import { CommanderError } from 'commander'
 import type { Output } from './commands.js'
 import { type DatabaseLocation, type OpenDatabaseFn, openDatabase } from './database.js'
@@ -107,13 +107,6 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 		const actor = whoAmI(full, g)
 		const source = `cli@${hostname()}`
 		const db = await full.openDatabase(location)
-		const subscription = attachAuditSink(db.keyward, db.audit, {
-			actor,
-			source,
-			onError: (error) => {
-				fail(`warning: an audit entry was not written: ${failureMessage(error)}`)
-			},
-		})
 		const out: Output = {
 			line: (text) => full.stdout(`${text}\n`),
 			json: (value) => full.stdout(`${JSON.stringify(value, null, 2)}\n`),
@@ -121,13 +114,12 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 			asJson: g.json === true,
 		}
 		try {
+			// The store records each change with the actor and source of this context.
 			await withAuditContext({ actor, source }, async () => {
 				if (task.keyward !== undefined) await task.keyward(db.keyward, out)
 				if (task.audit !== undefined) await task.audit(db.audit, out)
 			})
 		} finally {
-			await subscription.flush()
-			subscription.detach()
 			await db.close()
 		}
 	}

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { type AuditEntry, type AuditSink, createKeyward, type Keyward } from '@keyward/core'
-import { type AuditLogQuery, openPostgresStore, PostgresAuditLog } from '@keyward/postgres'
+import { type AuditEntry, type AuditQuery, createKeyward, type Keyward } from '@keyward/core'
+import { openPostgresStore } from '@keyward/postgres'
 import { UserError } from './errors.js'
 
 /** Where the keys live and how keys are made, from flags and environment. */
@@ -18,9 +18,9 @@ export interface DatabaseLocation {
 	pepper?: string | undefined
 }
 
-/** The audit trail as the CLI uses it. */
-export interface AuditLog extends AuditSink {
-	list(query?: Readonly<AuditLogQuery>): Promise<AuditEntry[]>
+/** The audit trail as the CLI reads it; the store writes it with each change. */
+export interface AuditLog {
+	list(query?: Readonly<AuditQuery>): Promise<AuditEntry[]>
 }
 
 /** An open database: a keyward over it, its audit trail, and how to close both. */
@@ -100,7 +100,7 @@ export async function checkWritableDirectory(dir: string): Promise<void> {
 	}
 }
 
-/** Open the store (migrating it), its audit table, and a keyward over them. */
+/** Open the store (migrating it, audit table included) and a keyward over it. */
 export async function openDatabase(location: Readonly<DatabaseLocation>): Promise<OpenDatabase> {
 	const tables = { schema: location.schema, tablePrefix: location.tablePrefix }
 	const where =
@@ -121,13 +121,7 @@ export async function openDatabase(location: Readonly<DatabaseLocation>): Promis
 	} catch (error) {
 		throw new UserError(`cannot open ${where}: ${reason(error)}`)
 	}
-	const audit = new PostgresAuditLog({ ...tables, client: store.client })
-	try {
-		await audit.migrate()
-	} catch (error) {
-		await store.close().catch(() => {})
-		throw new UserError(`cannot prepare the audit table in ${where}: ${reason(error)}`)
-	}
+	const audit: AuditLog = { list: (query) => store.listAudit(query) }
 	const keyward = createKeyward({
 		store,
 		prefix: location.keyPrefix,

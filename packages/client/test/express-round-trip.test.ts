@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { createKeyward, generateKey, type KeyStore, type Keyward, MemoryStore } from '@keyward/core'
+import { failingStore } from '@keyward/core/testing'
 import { createApp } from '@keyward/example-express/app'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -16,15 +17,7 @@ import { useTempDirs } from './helpers.js'
 const tempDir = useTempDirs()
 
 /** A store that cannot be reached: keyward must answer 503, never let the request through. */
-const unreachable = (): Promise<never> => Promise.reject(new Error('connection refused'))
-const brokenStore: KeyStore = {
-	create: unreachable,
-	findByHash: unreachable,
-	findById: unreachable,
-	list: unreachable,
-	update: unreachable,
-	delete: unreachable,
-}
+const brokenStore: KeyStore = failingStore()
 
 /** Starts the Express example on 127.0.0.1 with a free port. */
 async function serve(keyward: Keyward): Promise<{ baseUrl: string; close(): Promise<void> }> {

@@ -2,10 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { appendFile } from 'node:fs/promises'
 import { KeywardError } from './errors.js'
 import type { Keyward } from './keyward.js'
-import type { KeyInfo } from './types.js'
-
-/** What happened to a key. */
-export type AuditAction = 'key.created' | 'key.revoked' | 'key.deleted' | 'key.rotated'
+import type { AuditAction, AuditEntry, AuditStamp, KeyInfo } from './types.js'
 
 /** Every {@link AuditAction}, in lifecycle order. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
@@ -13,24 +10,8 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
 	'key.revoked',
 	'key.deleted',
 	'key.rotated',
+	'key.purged',
 ])
-
-/** One line of the audit trail. Never holds key text or hashes. */
-export interface AuditEntry {
-	/** When it happened, by the keyward's clock. */
-	readonly at: Date
-	readonly action: AuditAction
-	/** The key acted on; for `key.rotated`, the new key. */
-	readonly keyId: string
-	/** Owner of the key. */
-	readonly owner: string
-	/** Who did it (a user id, an operator's login); `null` when nobody said. */
-	readonly actor: string | null
-	/** Where it came from (a client IP, `cli@host`); `null` when nobody said. */
-	readonly source: string | null
-	/** For `key.rotated`: the key that was replaced; otherwise `null`. */
-	readonly previousKeyId: string | null
-}
 
 /** Where audit entries go: a file, a table, a log pipeline. */
 export interface AuditSink {
@@ -71,6 +52,15 @@ const MAX_LABEL = 256
 /** A label fit for an audit entry: a string of at most 256 characters, else `null`. */
 function label(value: unknown): string | null {
 	return typeof value === 'string' && value.length > 0 ? value.slice(0, MAX_LABEL) : null
+}
+
+/** Actor and source of the surrounding {@link withAuditContext}, else the fallbacks. */
+export function currentAuditStamp(fallback?: Readonly<AuditContext>): AuditStamp {
+	const context = contexts.getStore()
+	return {
+		actor: context?.actor ?? label(fallback?.actor),
+		source: context?.source ?? label(fallback?.source),
+	}
 }
 
 /**
@@ -114,10 +104,10 @@ export function attachAuditSink(
 	// One chain per subscription keeps entries in the order the events happened.
 	let tail: Promise<void> = Promise.resolve()
 
-	function record(action: AuditAction, key: KeyInfo, at: Date | null, previous?: KeyInfo): void {
+	function record(action: AuditAction, key: KeyInfo, at: Date, previous?: KeyInfo): void {
 		const context = contexts.getStore()
 		const entry: AuditEntry = Object.freeze({
-			at: at ?? new Date(),
+			at,
 			action,
 			keyId: key.id,
 			owner: key.owner,
@@ -137,10 +127,11 @@ export function attachAuditSink(
 	}
 
 	const off = [
-		keyward.on('key.created', ({ key }) => record('key.created', key, key.createdAt)),
-		keyward.on('key.revoked', ({ key }) => record('key.revoked', key, key.revokedAt)),
-		keyward.on('key.deleted', ({ key }) => record('key.deleted', key, null)),
-		keyward.on('key.rotated', ({ key, previous }) => record('key.rotated', key, key.createdAt, previous)),
+		keyward.on('key.created', ({ key, at }) => record('key.created', key, at)),
+		keyward.on('key.revoked', ({ key, at }) => record('key.revoked', key, at)),
+		keyward.on('key.deleted', ({ key, at }) => record('key.deleted', key, at)),
+		keyward.on('key.rotated', ({ key, previous, at }) => record('key.rotated', key, at, previous)),
+		keyward.on('key.purged', ({ key, at }) => record('key.purged', key, at)),
 	]
 	return {
 		flush: () => tail,

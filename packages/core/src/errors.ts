@@ -5,6 +5,8 @@ export type KeywardErrorCode =
 	| 'key_not_found'
 	| 'ambiguous_id'
 	| 'duplicate_key'
+	| 'too_many_keys'
+	| 'key_not_active'
 	| 'store_unavailable'
 
 /**

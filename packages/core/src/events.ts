@@ -2,10 +2,12 @@ import type { KeyInfo, RejectCode } from './types.js'
 
 /** Events keyward emits, for audit logs and metrics. None carries key text or hashes. */
 export interface KeywardEvents {
-	'key.created': { key: KeyInfo }
-	'key.revoked': { key: KeyInfo }
-	'key.deleted': { key: KeyInfo }
-	'key.rotated': { key: KeyInfo; previous: KeyInfo }
+	'key.created': { key: KeyInfo; at: Date }
+	'key.revoked': { key: KeyInfo; at: Date }
+	'key.deleted': { key: KeyInfo; at: Date }
+	'key.rotated': { key: KeyInfo; previous: KeyInfo; at: Date }
+	/** An inactive key deleted to keep its owner within `keepInactiveKeys`. */
+	'key.purged': { key: KeyInfo; at: Date }
 	'request.verified': { key: KeyInfo; latencyMs: number }
 	'request.rejected': { code: RejectCode; status: number; keyId: string | null; latencyMs: number }
 	/** A background task (lastUsedAt writes, a listener) failed; requests are not affected. */

@@ -1,9 +1,7 @@
 export {
 	type AttachAuditSinkOptions,
 	AUDIT_ACTIONS,
-	type AuditAction,
 	type AuditContext,
-	type AuditEntry,
 	type AuditSink,
 	type AuditSubscription,
 	attachAuditSink,
@@ -34,16 +32,18 @@ export {
 	type KeyManager,
 	type KeyManagerHost,
 } from './key-management.js'
-export {
-	type CreatedKey,
-	type CreateKeyInput,
-	createKeyward,
-	type KeyUsage,
-	type Keyward,
-	type RotatedKey,
-	type RotateKeyOptions,
-	type UpdateKeyInput,
-} from './keyward.js'
+export { KEY_MANAGEMENT_BODY_LIMIT, readKeyManagementBody } from './key-management-body.js'
+export { createKeyward, type Keyward } from './keyward.js'
+export type {
+	CreatedKey,
+	CreateKeyInput,
+	CreateKeyLimits,
+	KeyLifecycle,
+	KeyUsage,
+	RotatedKey,
+	RotateKeyOptions,
+	UpdateKeyInput,
+} from './lifecycle.js'
 export { MemoryStore } from './memory-store.js'
 export {
 	isPreflight,
@@ -62,17 +62,26 @@ export { type RedactOptions, redactHeaders, redactText, redactUrl } from './reda
 export { REJECTIONS } from './rejections.js'
 export { type CheckScopesResult, checkScopes, SCOPE_PATTERN, scopeGrants } from './scopes.js'
 export type {
+	AuditAction,
+	AuditEntry,
+	AuditQuery,
+	AuditStamp,
+	ChangeOptions,
 	ConsumeResult,
+	CreateRecordOptions,
+	DeleteOptions,
 	HideCredentials,
 	InvalidationChannel,
 	KeyInfo,
 	KeyPatch,
 	KeyRecord,
+	KeyRotation,
 	KeyStore,
 	QuotaState,
 	RejectCode,
 	RejectStatus,
 	RequestLike,
+	RotationResult,
 	UsageCounter,
 	VerifyFailure,
 	VerifyOptions,

@@ -1,7 +1,10 @@
 import { withAuditContext } from './audit.js'
+import { isSameOriginRequest } from './cross-site.js'
 import { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
-import type { CreateKeyInput, Keyward } from './keyward.js'
+import type { Keyward } from './keyward.js'
+import type { CreateKeyInput } from './lifecycle.js'
 import { rejectUnknownOptions, resolveScopes } from './options.js'
+import { isJsonMediaType, mediaTypeOf } from './request-body.js'
 import { SCOPE_PATTERN, scopeGrants } from './scopes.js'
 import type { KeyInfo } from './types.js'
 
@@ -30,8 +33,29 @@ export interface KeyManagementPolicy<R> {
 	defaultLifetimeMs?: number | undefined
 	/** Highest monthly quota a caller may ask for; unlimited keys are refused. @defaultValue no limit */
 	maxQuota?: number | undefined
-	/** Most active (unrevoked, unexpired) keys an owner may hold. @defaultValue 100 */
+	/**
+	 * Most active keys an owner may hold (not revoked, not expired, not replaced by a rotation),
+	 * checked atomically by the store. A key in a rotation's grace period does not count, and each
+	 * key has at most one predecessor in grace, so an owner never holds more than twice this many
+	 * working keys. @defaultValue 100
+	 */
 	maxKeys?: number | undefined
+	/**
+	 * Revoked and expired keys kept per owner: creating a key deletes older ones beyond this many
+	 * (audited as `key.purged`), so an owner's listing stays small. @defaultValue 50
+	 */
+	maxInactiveKeys?: number | undefined
+	/**
+	 * Metadata fields a caller may set on its keys (the values are the caller's, up to 8 KiB of
+	 * JSON). Metadata reaches `req.apiKey.metadata` and survives rotation, so nothing is allowed
+	 * unless listed. @defaultValue [] (no metadata)
+	 */
+	allowedMetadata?: readonly string[] | undefined
+	/**
+	 * Origins, besides the router's own, whose pages may change keys (a front end on another host):
+	 * `['https://app.example']`. Requests from other pages are refused (CSRF). @defaultValue []
+	 */
+	trustedOrigins?: readonly string[] | undefined
 	/** Actor recorded in audit entries. @defaultValue the owner */
 	actor?: ((request: R, owner: string) => string | undefined) | undefined
 }
@@ -70,6 +94,10 @@ export class KeyManagementRefusal extends Error {
 export interface KeyManagementCall<R> {
 	readonly request: R
 	readonly operation: KeyManagementOperation
+	/** The request's headers (Node's `IncomingMessage.headers`). */
+	readonly headers: Readonly<Record<string, string | string[] | undefined>>
+	/** The origin the request was sent to, as the framework sees it (`https://app.example`). */
+	readonly origin: string
 	/** The `:id` of the route, `''` for routes without one. */
 	readonly id: string
 	/** Client address recorded in audit entries. */
@@ -105,10 +133,23 @@ const POLICY_OPTIONS = [
 	'defaultLifetimeMs',
 	'maxQuota',
 	'maxKeys',
+	'maxInactiveKeys',
+	'allowedMetadata',
+	'trustedOrigins',
 	'actor',
 ]
+/** Operations that change keys: they must come from this site, as JSON (or as a DELETE). */
+const CHANGES: ReadonlySet<KeyManagementOperation> = new Set([
+	'create',
+	'revokeAll',
+	'revoke',
+	'delete',
+	'rotate',
+])
+/** What a caller may send in the body of `POST /keys`. */
 const CREATE_FIELDS = ['name', 'note', 'scopes', 'expiresIn', 'monthlyQuota', 'metadata']
 const ID = /^[0-9A-Za-z]{1,64}$/
+const ORIGIN = /^https?:\/\/[^/\s?#]+$/i
 const DURATION = /^(\d{1,13})(ms|s|m|h|d|w)$/
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }
 /** Longest lifetime or grace accepted at all: 100 years (later instants overflow a `Date`). */
@@ -117,6 +158,7 @@ const MAX_MS = 3_155_760_000_000
 const STATUS_OF: Partial<Record<KeywardErrorCode, number>> = {
 	key_not_found: 404,
 	invalid_argument: 400,
+	key_not_active: 409,
 	store_unavailable: 503,
 }
 const notFound = () => new KeyManagementRefusal(404, 'key_not_found', 'No such key')
@@ -143,13 +185,21 @@ function lifetimeOf(value: unknown): number | null | undefined {
 	return ms
 }
 
+function fail(message: string): never {
+	throw new KeywardError('invalid_option', message)
+}
+
+/** An optional list of non-empty strings, validated; `[]` when absent. */
+function textList(value: unknown, name: string): readonly string[] {
+	if (value === undefined) return []
+	if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= 256))
+		fail(`${name} must be an array of non-empty strings`)
+	return Object.freeze([...(value as string[])])
+}
+
 function onlyFields(fields: Record<string, unknown>, known: readonly string[]): void {
 	for (const name of Object.keys(fields))
 		if (!known.includes(name)) throw invalid(`Unknown field "${name.slice(0, 40)}"`)
-}
-
-function isActive(info: KeyInfo, nowMs: number): boolean {
-	return info.revokedAt === null && (info.expiresAt === null || info.expiresAt.getTime() > nowMs)
 }
 
 function checkScopesAllowed(scopes: readonly string[], allowed: readonly string[]): void {
@@ -193,6 +243,12 @@ export function createKeyManager<R>(
 	const defaultLifetimeMs = limit(options.defaultLifetimeMs, 'defaultLifetimeMs', 1) ?? maxLifetimeMs
 	const maxQuota = limit(options.maxQuota, 'maxQuota', 0)
 	const maxKeys = limit(options.maxKeys, 'maxKeys', 1) ?? 100
+	const maxInactiveKeys = limit(options.maxInactiveKeys, 'maxInactiveKeys', 0) ?? 50
+	const allowedMetadata = textList(options.allowedMetadata, 'allowedMetadata')
+	const trustedOrigins = textList(options.trustedOrigins, 'trustedOrigins').map((origin) => {
+		if (!ORIGIN.test(origin)) fail('trustedOrigins must hold origins such as "https://app.example"')
+		return origin.toLowerCase()
+	})
 	if (actor !== undefined && typeof actor !== 'function')
 		throw new KeywardError('invalid_option', 'actor must be a function')
 	if (maxLifetimeMs !== undefined && defaultLifetimeMs !== undefined && defaultLifetimeMs > maxLifetimeMs) {
@@ -212,6 +268,22 @@ export function createKeyManager<R>(
 		allowed: readonly string[],
 	): Omit<CreateKeyInput, 'owner'> {
 		onlyFields(fields, CREATE_FIELDS)
+		const { metadata } = fields
+		if (
+			metadata !== undefined &&
+			typeof metadata === 'object' &&
+			metadata !== null &&
+			!Array.isArray(metadata)
+		) {
+			for (const name of Object.keys(metadata)) {
+				if (!allowedMetadata.includes(name))
+					throw new KeyManagementRefusal(
+						403,
+						'metadata_not_allowed',
+						`Metadata field not allowed: "${name.slice(0, 40)}"`,
+					)
+			}
+		}
 		const scopes = fields.scopes ?? []
 		if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_PATTERN.test(s))) {
 			throw invalid('scopes must be an array of scope strings')
@@ -249,13 +321,14 @@ export function createKeyManager<R>(
 
 	async function create(call: KeyManagementCall<R>, owner: string): Answer {
 		const input = createInput(await call.body(), await allowedFor(call.request, owner))
-		const now = Date.now()
-		const active = (await keyward.listKeys({ owner })).filter((k) => isActive(k, now))
-		if (active.length >= maxKeys) {
+		try {
+			const limits = { maxActiveKeys: maxKeys, keepInactiveKeys: maxInactiveKeys }
+			const { key, info } = await keyward.createKey({ ...input, owner }, limits)
+			return [201, { key, info }]
+		} catch (error) {
+			if (!isKeywardError(error, 'too_many_keys')) throw error
 			throw new KeyManagementRefusal(403, 'too_many_keys', `You may hold at most ${maxKeys} active keys`)
 		}
-		const { key, info } = await keyward.createKey({ ...input, owner })
-		return [201, { key, info }]
 	}
 
 	async function rotate(call: KeyManagementCall<R>, owner: string): Answer {
@@ -266,8 +339,6 @@ export function createKeyManager<R>(
 			throw invalid('graceMs must be a non-negative integer of milliseconds (at most 100 years)')
 		}
 		const found = await ownKey(owner, call.id)
-		if (!isActive(found, Date.now()))
-			throw new KeyManagementRefusal(409, 'key_not_active', 'Only an active key can be rotated')
 		checkScopesAllowed(found.scopes, await allowedFor(call.request, owner))
 		const lifetime =
 			found.expiresAt === null
@@ -298,6 +369,13 @@ export function createKeyManager<R>(
 
 	return {
 		async handle(call) {
+			if (CHANGES.has(call.operation)) {
+				const sameOrigin = isSameOriginRequest({ headers: call.headers, origin: call.origin, trustedOrigins })
+				if (!sameOrigin) return [403, { detail: 'Cross-origin request refused', code: 'cross_origin' }]
+				// A cross-site form or no-cors fetch can send text/plain or a form type, never JSON.
+				if (call.operation !== 'delete' && !isJsonMediaType(mediaTypeOf(call)))
+					return [415, { detail: 'Send the request as application/json', code: 'unsupported_media_type' }]
+			}
 			const owner = await ownerOf(call.request)
 			if (typeof owner !== 'string' || owner === '')
 				return [401, { detail: 'Not authenticated', code: 'missing' }]

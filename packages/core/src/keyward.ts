@@ -4,19 +4,18 @@ import { EventHub, type KeywardEventName, type KeywardListener } from './events.
 import { createExtractor } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper, safeEqual } from './hash.js'
-import { generateId, generateKey, keyEnvironment, keyPattern, parseKey } from './key-format.js'
+import { keyEnvironment, keyPattern } from './key-format.js'
 import { createLastUsedTracker } from './last-used.js'
+import { createLifecycle, type KeyLifecycle } from './lifecycle.js'
 import { MemoryStore } from './memory-store.js'
 import { type KeywardOptions, validateOptions } from './options.js'
 import { createQuotaCalendar, type QuotaPeriod } from './quota-period.js'
-import { checkMetadata, checkQuota, checkScopeList, checkText, isRecord, toInfo } from './records.js'
+import { isRecord, toInfo } from './records.js'
 import { createRejecter } from './rejections.js'
 import { hasScopes } from './scopes.js'
+import { createStoreBoundary, isConsumeResult, isThenable, isUsageCounter } from './store-boundary.js'
 import type {
-	ConsumeResult,
 	InvalidationChannel,
-	KeyInfo,
-	KeyPatch,
 	KeyRecord,
 	KeyStore,
 	RequestLike,
@@ -26,82 +25,12 @@ import type {
 	VerifySuccess,
 } from './types.js'
 
-/** Input of {@link Keyward.createKey}. */
-export interface CreateKeyInput {
-	/** Who the key belongs to. */
-	owner: string
-	name?: string | null | undefined
-	note?: string | null | undefined
-	/** Granted scopes. @defaultValue [] (grants nothing) */
-	scopes?: readonly string[] | undefined
-	/** Absolute expiry; exclusive with `expiresIn`. `null`: never (if the lifetime policy allows). */
-	expiresAt?: Date | null | undefined
-	/** Lifetime in milliseconds; exclusive with `expiresAt`. @defaultValue `lifetime.defaultMs`, else never */
-	expiresIn?: number | undefined
-	/** Requests per quota period; `null` is unlimited. @defaultValue null */
-	monthlyQuota?: number | null | undefined
-	metadata?: Readonly<Record<string, unknown>> | undefined
-}
-
-/** A new key: `key` is the only copy of the secret and is never stored. */
-export interface CreatedKey {
-	key: string
-	info: KeyInfo
-}
-
-/** Result of {@link Keyward.rotateKey}. */
-export interface RotatedKey extends CreatedKey {
-	/** The old key as it is after the rotation (expiring at the end of the grace period, or revoked). */
-	previous: KeyInfo
-}
-
-/** Options of {@link Keyward.rotateKey}. */
-export interface RotateKeyOptions {
-	/** How long the old key keeps working. @defaultValue 0 (revoked at once) */
-	graceMs?: number | undefined
-}
-
-/** Changes accepted by {@link Keyward.updateKey}. */
-export type UpdateKeyInput = Pick<
-	KeyPatch,
-	'name' | 'note' | 'scopes' | 'expiresAt' | 'monthlyQuota' | 'metadata'
->
-
-/** Usage of one key in the current quota period. */
-export interface KeyUsage {
-	/** Period id, e.g. `'2026-11'`. */
-	period: string
-	used: number
-	/** `null` when the key has no quota. */
-	limit: number | null
-	remaining: number | null
-	resetAt: Date
-}
-
 /** A configured verifier with key management. Create one with {@link createKeyward}. */
-export interface Keyward {
+export interface Keyward extends KeyLifecycle {
 	/** Extract the key from a request (see `extract` options), then {@link Keyward.verifyKey}. Never throws for request input. */
 	verify(req: RequestLike, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
 	/** Verify a key: format, lookup, revoked, expired, scopes, quota, in that order. */
 	verifyKey(key: string, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
-	/** Create a key; the returned `key` is the only time its text is available. */
-	createKey(input: Readonly<CreateKeyInput>): Promise<CreatedKey>
-	/** Keys of `owner` (every key without one), newest first, revoked ones included. */
-	listKeys(query?: { owner?: string | undefined }): Promise<KeyInfo[]>
-	/** One key by id, unambiguous id prefix (4+ characters) or full key; throws `key_not_found`. */
-	getKey(idOrKey: string): Promise<KeyInfo>
-	/** Revoke: the key stays listed and can no longer authenticate. Idempotent. */
-	revokeKey(idOrKey: string): Promise<KeyInfo>
-	/** Delete: the key disappears from listings and can no longer authenticate. */
-	deleteKey(idOrKey: string): Promise<KeyInfo>
-	/** Revoke every active key of `owner`; resolves to the number revoked. */
-	revokeAll(owner: string): Promise<number>
-	/** Replace a key with a new one carrying the same owner, scopes, quota, metadata and this period's usage. */
-	rotateKey(idOrKey: string, options?: Readonly<RotateKeyOptions>): Promise<RotatedKey>
-	/** Change a key's name, note, scopes, expiry, quota or metadata. */
-	updateKey(idOrKey: string, patch: Readonly<UpdateKeyInput>): Promise<KeyInfo>
-	/** This period's usage of a key. */
-	usage(idOrKey: string): Promise<KeyUsage>
 	/** Forget what this instance caches about key `id` (called by invalidation channels). */
 	evict(id: string): void
 	/** Remove the query credential from a URL (for `originalUrl`-style copies adapters keep). */
@@ -118,13 +47,6 @@ export interface Keyward {
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 const NO_OPTIONS: Readonly<VerifyOptions> = Object.freeze({})
-const ID_LIKE = /^[0-9A-Za-z]{4,64}$/
-
-function storeFailure(error: unknown): KeywardError {
-	return error instanceof KeywardError
-		? error
-		: new KeywardError('store_unavailable', 'Key store unavailable', { cause: error })
-}
 
 /** Delete a header from `headers` and from Node's second copy, `rawHeaders`, which loggers may print. */
 function dropHeader(req: RequestLike, name: string): void {
@@ -149,26 +71,6 @@ function promised<A>(
 	} catch (error) {
 		return Promise.reject(error)
 	}
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-	return typeof (value as PromiseLike<T> | null | undefined)?.then === 'function'
-}
-
-/** A counter answering with anything but a boolean and a count is a failing counter. */
-function isConsumeResult(value: unknown): value is ConsumeResult {
-	const r = value as Partial<ConsumeResult> | null | undefined
-	return (
-		typeof r === 'object' &&
-		r !== null &&
-		typeof r.allowed === 'boolean' &&
-		Number.isSafeInteger(r.used) &&
-		(r.used as number) >= 0
-	)
-}
-
-function isUsageCounter(value: unknown): value is UsageCounter {
-	return typeof (value as UsageCounter | undefined)?.consume === 'function'
 }
 
 /**
@@ -214,17 +116,8 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const inProcess = store instanceof MemoryStore && usage instanceof MemoryStore
 	const events = new EventHub()
 	const inflight = new Map<string, Promise<CachedKey | null>>()
-
-	/** Reject a store call that takes longer than `storeTimeoutMs`: a hanging store must fail closed. */
-	function guard<T>(promise: PromiseLike<T>): Promise<T> {
-		// The in-process store cannot hang; sparing it a timer per call keeps the hot path cheap.
-		if (inProcess) return Promise.resolve(promise)
-		let timer: ReturnType<typeof setTimeout> | undefined
-		const timeout = new Promise<never>((_, rejectTimeout) => {
-			timer = setTimeout(() => rejectTimeout(new Error('store call timed out')), timeoutMs)
-		})
-		return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-	}
+	const boundary = createStoreBoundary(timeoutMs, inProcess)
+	const guard = boundary.guard
 
 	const lastUsed = createLastUsedTracker(
 		store,
@@ -318,7 +211,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		const period = calendar(nowMs)
 		let consumed: unknown
 		try {
-			consumed = usage.consume(info.id, period.id, cost, limit)
+			consumed = usage.consume(info.familyId, period.id, cost, limit)
 		} catch {
 			return reject('unavailable', undefined, info.id)
 		}
@@ -445,41 +338,6 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		return Promise.resolve(result)
 	}
 
-	/* ---------------------------------------------------------------- management */
-
-	/** Run a store or counter call: errors (thrown or rejected) and timeouts become `store_unavailable`. */
-	async function call<T>(operation: () => T | PromiseLike<T>): Promise<T> {
-		try {
-			const answer = operation()
-			return isThenable(answer) ? await guard(answer) : answer
-		} catch (error) {
-			throw storeFailure(error)
-		}
-	}
-
-	async function resolve(idOrKey: string): Promise<KeyRecord> {
-		if (typeof idOrKey !== 'string' || idOrKey.length === 0) {
-			throw new KeywardError('invalid_argument', 'Expected a key id, id prefix or key')
-		}
-		const notFound = () => new KeywardError('key_not_found', 'No such key')
-		if (parseKey(idOrKey, prefix) !== null) {
-			for (const hash of hasher.candidates(idOrKey)) {
-				const record = await call(() => store.findByHash(hash))
-				if (record !== null) return record
-			}
-			throw notFound()
-		}
-		if (!ID_LIKE.test(idOrKey)) throw notFound()
-		const exact = await call(() => store.findById(idOrKey))
-		if (exact !== null) return exact
-		const matches = (await call(() => store.list({}))).filter((r) => r.id.startsWith(idOrKey))
-		if (matches.length > 1)
-			throw new KeywardError('ambiguous_id', 'More than one key starts with this id prefix')
-		const match = matches[0]
-		if (match === undefined) throw notFound()
-		return match
-	}
-
 	function changed(record: KeyRecord): void {
 		cache.delete(record.hash)
 		cache.deleteId(record.id)
@@ -490,200 +348,29 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		}
 	}
 
-	async function patch(record: KeyRecord, changes: KeyPatch): Promise<KeyRecord> {
-		const updated = await call(() => store.update(record.id, changes))
-		if (updated === null) throw new KeywardError('key_not_found', 'No such key')
-		changed(record)
-		return updated
-	}
-
-	function expiryFrom(expiresAt: unknown, expiresIn: unknown, nowMs: number): Date | null {
-		if (expiresAt !== undefined && expiresIn !== undefined) {
-			throw new KeywardError('invalid_argument', 'Give expiresAt or expiresIn, not both')
-		}
-		let at: number | null
-		if (expiresIn !== undefined) {
-			// Past 8.64e15 ms a Date is invalid, which would read as "never expires".
-			if (
-				typeof expiresIn !== 'number' ||
-				!Number.isFinite(expiresIn) ||
-				expiresIn <= 0 ||
-				nowMs + expiresIn > 8.64e15
-			) {
-				throw new KeywardError('invalid_argument', 'expiresIn must be a positive number of milliseconds')
-			}
-			at = nowMs + expiresIn
-		} else if (expiresAt === undefined) {
-			at = lifetime.defaultMs === undefined ? null : nowMs + lifetime.defaultMs
-		} else if (expiresAt === null) {
-			at = null
-		} else if (expiresAt instanceof Date && !Number.isNaN(expiresAt.getTime())) {
-			at = expiresAt.getTime()
-			if (at <= nowMs) throw new KeywardError('invalid_argument', 'expiresAt must be in the future')
-		} else {
-			throw new KeywardError('invalid_argument', 'expiresAt must be a valid Date or null')
-		}
-		if (lifetime.maxMs !== undefined && (at === null || at > nowMs + lifetime.maxMs)) {
-			throw new KeywardError('invalid_argument', 'Requested lifetime exceeds the maximum key lifetime')
-		}
-		return at === null ? null : new Date(at)
-	}
-
-	async function insert(fields: Omit<KeyRecord, 'id' | 'hash'>): Promise<CreatedKey> {
-		for (let attempt = 0; ; attempt++) {
-			const key = generateKey(prefix, environment)
-			const record: KeyRecord = { ...fields, id: generateId(), hash: hasher.hash(key) }
-			try {
-				await call(() => store.create(record))
-			} catch (error) {
-				// 71-bit ids collide only by astronomically bad luck; one retry covers it.
-				if (attempt === 0 && error instanceof KeywardError && error.code === 'duplicate_key') continue
-				throw error
-			}
-			const info = toInfo(record)
-			events.emit('key.created', { key: info })
-			return { key, info }
-		}
-	}
-
-	async function createKey(input: Readonly<CreateKeyInput>): Promise<CreatedKey> {
-		if (typeof input !== 'object' || input === null)
-			throw new KeywardError('invalid_argument', 'createKey expects an object')
-		const nowMs = now()
-		return insert({
-			owner: checkText(input.owner, 'owner', 256, true) as string,
-			name: checkText(input.name, 'name', 256, false),
-			note: checkText(input.note, 'note', 2048, false),
-			scopes: checkScopeList(input.scopes),
-			createdAt: new Date(nowMs),
-			expiresAt: expiryFrom(input.expiresAt, input.expiresIn, nowMs),
-			revokedAt: null,
-			lastUsedAt: null,
-			monthlyQuota: checkQuota(input.monthlyQuota),
-			metadata: checkMetadata(input.metadata),
-		})
-	}
-
-	async function revokeRecord(record: KeyRecord): Promise<KeyInfo> {
-		if (record.revokedAt !== null) return toInfo(record)
-		const info = toInfo(await patch(record, { revokedAt: new Date(now()) }))
-		events.emit('key.revoked', { key: info })
-		return info
-	}
-
-	async function rotateKey(
-		idOrKey: string,
-		rotateOptions: Readonly<RotateKeyOptions> = {},
-	): Promise<RotatedKey> {
-		const graceMs = rotateOptions.graceMs ?? 0
-		if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
-			throw new KeywardError('invalid_argument', 'graceMs must be a non-negative number')
-		}
-		const old = await resolve(idOrKey)
-		const nowMs = now()
-		if (old.revokedAt !== null) throw new KeywardError('invalid_argument', 'A revoked key cannot be rotated')
-		if (old.expiresAt !== null && old.expiresAt.getTime() <= nowMs) {
-			throw new KeywardError('invalid_argument', 'An expired key cannot be rotated')
-		}
-		// The new key lives as long as the old one was meant to, under the current policy.
-		const lifetimeMs = old.expiresAt === null ? undefined : old.expiresAt.getTime() - old.createdAt.getTime()
-		const created = await insert({
-			owner: old.owner,
-			name: old.name,
-			note: old.note,
-			scopes: [...old.scopes],
-			createdAt: new Date(nowMs),
-			expiresAt:
-				lifetimeMs === undefined
-					? expiryFrom(null, undefined, nowMs)
-					: expiryFrom(undefined, lifetimeMs, nowMs),
-			revokedAt: null,
-			lastUsedAt: null,
-			monthlyQuota: old.monthlyQuota,
-			metadata: structuredClone(old.metadata),
-		})
-		if (old.monthlyQuota !== null) {
-			const period = calendar(nowMs).id
-			const { used } = await call(() => usage.consume(old.id, period, 0, Number.MAX_SAFE_INTEGER))
-			if (used > 0) await call(() => usage.consume(created.info.id, period, used, Number.MAX_SAFE_INTEGER))
-		}
-		const graceEnd = new Date(nowMs + graceMs)
-		const previous = toInfo(
-			await patch(
-				old,
-				graceMs === 0
-					? { revokedAt: new Date(nowMs) }
-					: { expiresAt: old.expiresAt !== null && old.expiresAt < graceEnd ? old.expiresAt : graceEnd },
-			),
-		)
-		events.emit('key.rotated', { key: created.info, previous })
-		return { ...created, previous }
-	}
+	const lifecycle = createLifecycle({
+		store,
+		usage,
+		boundary,
+		hasher,
+		prefix,
+		environment,
+		lifetime,
+		calendar,
+		events,
+		now,
+		changed,
+		// This instance keeps answering `revoked` for a deleted key until the entry ages out;
+		// after that (and on other instances) the store no longer knows it: `invalid`.
+		deleted(record, nowMs) {
+			cache.set(cached({ ...record, revokedAt: record.revokedAt ?? new Date(nowMs) }), nowMs)
+		},
+	})
 
 	return {
 		verify,
 		verifyKey,
-		createKey,
-		rotateKey,
-		async listKeys(query = {}) {
-			const owner = query.owner === undefined ? undefined : checkText(query.owner, 'owner', 256, true)
-			return (await call(() => store.list(owner === undefined || owner === null ? {} : { owner }))).map(
-				toInfo,
-			)
-		},
-		async getKey(idOrKey) {
-			return toInfo(await resolve(idOrKey))
-		},
-		async revokeKey(idOrKey) {
-			return revokeRecord(await resolve(idOrKey))
-		},
-		async deleteKey(idOrKey) {
-			const record = await resolve(idOrKey)
-			if (!(await call(() => store.delete(record.id)))) throw new KeywardError('key_not_found', 'No such key')
-			changed(record)
-			// This instance keeps answering `revoked` for the deleted key until the entry ages out;
-			// after that (and on other instances) the store no longer knows it: `invalid`.
-			const nowMs = now()
-			cache.set(cached({ ...record, revokedAt: record.revokedAt ?? new Date(nowMs) }), nowMs)
-			const info = toInfo(record)
-			events.emit('key.deleted', { key: info })
-			return info
-		},
-		async revokeAll(owner) {
-			const checked = checkText(owner, 'owner', 256, true) as string
-			let count = 0
-			for (const record of await call(() => store.list({ owner: checked }))) {
-				if (record.revokedAt !== null) continue
-				await revokeRecord(record)
-				count++
-			}
-			return count
-		},
-		async updateKey(idOrKey, input) {
-			if (typeof input !== 'object' || input === null)
-				throw new KeywardError('invalid_argument', 'updateKey expects an object')
-			const changes: KeyPatch = {}
-			if (input.name !== undefined) changes.name = checkText(input.name, 'name', 256, false)
-			if (input.note !== undefined) changes.note = checkText(input.note, 'note', 2048, false)
-			if (input.scopes !== undefined) changes.scopes = checkScopeList(input.scopes)
-			if (input.monthlyQuota !== undefined) changes.monthlyQuota = checkQuota(input.monthlyQuota)
-			if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata)
-			if (input.expiresAt !== undefined) changes.expiresAt = expiryFrom(input.expiresAt, undefined, now())
-			return toInfo(await patch(await resolve(idOrKey), changes))
-		},
-		async usage(idOrKey) {
-			const record = await resolve(idOrKey)
-			const period = calendar(now())
-			const { used } = await call(() => usage.consume(record.id, period.id, 0, Number.MAX_SAFE_INTEGER))
-			const limit = record.monthlyQuota
-			return {
-				period: period.id,
-				used,
-				limit,
-				remaining: limit === null ? null : Math.max(0, limit - used),
-				resetAt: period.resetAt,
-			}
-		},
+		...lifecycle,
 		evict(id) {
 			cache.deleteId(id)
 		},

@@ -1,27 +1,61 @@
 import { KeywardError } from './errors.js'
-import type { ConsumeResult, KeyPatch, KeyRecord, KeyStore, UsageCounter } from './types.js'
+import { isActiveAt, isInactiveAt, isInGrace } from './records.js'
+import type {
+	AuditAction,
+	AuditEntry,
+	AuditQuery,
+	AuditStamp,
+	ChangeOptions,
+	ConsumeResult,
+	CreateRecordOptions,
+	DeleteOptions,
+	KeyPatch,
+	KeyRecord,
+	KeyRotation,
+	KeyStore,
+	RotationResult,
+	UsageCounter,
+} from './types.js'
+
+/** Audit entries a {@link MemoryStore} keeps; older ones are dropped first. */
+const AUDIT_KEPT = 10_000
 
 function copy(record: KeyRecord): KeyRecord {
 	return { ...record, scopes: [...record.scopes], metadata: structuredClone(record.metadata) }
 }
 
+function newestFirst(a: KeyRecord, b: KeyRecord): number {
+	// The id breaks ties so the order is stable.
+	return b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1)
+}
+
 /**
  * In-process {@link KeyStore} and {@link UsageCounter}: the default store, for tests, demos and
- * single-process services. Returns copies, so callers cannot change what it holds.
+ * single-process services. Returns copies, so callers cannot change what it holds. Every
+ * lifecycle change happens without an `await` in between, so it is atomic; the newest 10,000
+ * audit entries are kept in memory ({@link MemoryStore.listAudit}).
  * @example createKeyward({ store: new MemoryStore() })
  */
 export class MemoryStore implements KeyStore, UsageCounter {
 	readonly #byId = new Map<string, KeyRecord>()
 	readonly #idByHash = new Map<string, string>()
+	readonly #idsByOwner = new Map<string, Set<string>>()
 	/** Counts by period, then key id: no key text is built per request. */
 	readonly #usage = new Map<string, Map<string, number>>()
+	readonly #audit: AuditEntry[] = []
 
-	async create(record: KeyRecord): Promise<void> {
+	async create(record: KeyRecord, options: Readonly<CreateRecordOptions> = {}): Promise<void> {
 		if (this.#byId.has(record.id) || this.#idByHash.has(record.hash)) {
 			throw new KeywardError('duplicate_key', 'A key with this id or hash already exists')
 		}
-		this.#byId.set(record.id, copy(record))
-		this.#idByHash.set(record.hash, record.id)
+		const at = record.createdAt
+		const { maxActive } = options
+		if (maxActive !== undefined) {
+			const active = this.#ownerRecords(record.owner).filter((r) => isActiveAt(r, at)).length
+			if (active >= maxActive) throw new KeywardError('too_many_keys', 'The owner holds too many active keys')
+		}
+		this.#put(copy(record))
+		this.#note('key.created', record, at, options.audit)
 	}
 
 	async findByHash(hash: string): Promise<KeyRecord | null> {
@@ -35,13 +69,18 @@ export class MemoryStore implements KeyStore, UsageCounter {
 		return record === undefined ? null : copy(record)
 	}
 
-	async list(query: { owner?: string | undefined }): Promise<KeyRecord[]> {
+	async findByIdPrefix(prefix: string, limit: number): Promise<KeyRecord[]> {
 		const out: KeyRecord[] = []
-		for (const record of this.#byId.values()) {
-			if (query.owner === undefined || record.owner === query.owner) out.push(copy(record))
+		for (const [id, record] of this.#byId) {
+			if (out.length >= limit) break
+			if (id.startsWith(prefix)) out.push(copy(record))
 		}
-		// Newest first; the id breaks ties so the order is stable.
-		return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+		return out
+	}
+
+	async list(query: { owner?: string | undefined }): Promise<KeyRecord[]> {
+		const records = query.owner === undefined ? [...this.#byId.values()] : this.#ownerRecords(query.owner)
+		return records.sort(newestFirst).map(copy)
 	}
 
 	async update(id: string, patch: KeyPatch): Promise<KeyRecord | null> {
@@ -54,12 +93,94 @@ export class MemoryStore implements KeyStore, UsageCounter {
 		return copy(updated)
 	}
 
-	async delete(id: string): Promise<boolean> {
+	async revoke(id: string, at: Date, options: Readonly<ChangeOptions> = {}): Promise<KeyRecord | null> {
+		const record = this.#byId.get(id)
+		if (record === undefined || record.revokedAt !== null) return null
+		const revoked = { ...record, revokedAt: at }
+		this.#byId.set(id, revoked)
+		this.#note('key.revoked', revoked, at, options.audit)
+		return copy(revoked)
+	}
+
+	async revokeAll(owner: string, at: Date, options: Readonly<ChangeOptions> = {}): Promise<KeyRecord[]> {
+		const revoked: KeyRecord[] = []
+		for (const record of this.#ownerRecords(owner).sort(newestFirst)) {
+			if (record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= at)) continue
+			const next = { ...record, revokedAt: at }
+			this.#byId.set(record.id, next)
+			this.#note('key.revoked', next, at, options.audit)
+			revoked.push(copy(next))
+		}
+		return revoked
+	}
+
+	async rotate(rotation: KeyRotation): Promise<RotationResult | null> {
+		const { id, successor, at, graceEndsAt } = rotation
+		const old = this.#byId.get(id)
+		if (old === undefined || !isActiveAt(old, at)) return null
+		if (this.#byId.has(successor.id) || this.#idByHash.has(successor.hash)) {
+			throw new KeywardError('duplicate_key', 'A key with this id or hash already exists')
+		}
+		// A family keeps at most one key in grace: an earlier one still in grace ends now.
+		const graceEnded: KeyRecord[] = []
+		for (const member of this.#ownerRecords(old.owner)) {
+			if (member.familyId === old.familyId && isInGrace(member, at)) {
+				const ended = { ...member, expiresAt: at }
+				this.#byId.set(member.id, ended)
+				graceEnded.push(copy(ended))
+			}
+		}
+		const replaced: KeyRecord =
+			graceEndsAt === null
+				? { ...old, replacedBy: successor.id, revokedAt: at }
+				: {
+						...old,
+						replacedBy: successor.id,
+						expiresAt: old.expiresAt !== null && old.expiresAt < graceEndsAt ? old.expiresAt : graceEndsAt,
+					}
+		this.#byId.set(id, replaced)
+		this.#put(copy(successor))
+		this.#note('key.rotated', successor, at, rotation.audit, id)
+		return { replaced: copy(replaced), graceEnded }
+	}
+
+	async delete(id: string, options: Readonly<DeleteOptions> = {}): Promise<boolean> {
 		const record = this.#byId.get(id)
 		if (record === undefined) return false
-		this.#byId.delete(id)
-		this.#idByHash.delete(record.hash)
+		this.#remove(record)
+		this.#note('key.deleted', record, options.at ?? new Date(), options.audit)
 		return true
+	}
+
+	async purgeInactive(
+		owner: string,
+		keep: number,
+		at: Date,
+		options: Readonly<ChangeOptions> = {},
+	): Promise<KeyRecord[]> {
+		const inactive = this.#ownerRecords(owner)
+			.filter((r) => isInactiveAt(r, at))
+			.sort(newestFirst)
+			.slice(keep)
+		for (const old of inactive) {
+			this.#remove(old)
+			this.#note('key.purged', old, at, options.audit)
+		}
+		return inactive.map(copy)
+	}
+
+	/** The newest audit entries (at most 10,000 are kept), newest first. */
+	async listAudit(query: Readonly<AuditQuery> = {}): Promise<AuditEntry[]> {
+		const limit = query.limit ?? 100
+		const out: AuditEntry[] = []
+		for (let i = this.#audit.length - 1; i >= 0 && out.length < limit; i--) {
+			const entry = this.#audit[i] as AuditEntry
+			if (query.owner !== undefined && entry.owner !== query.owner) continue
+			if (query.keyId !== undefined && entry.keyId !== query.keyId && entry.previousKeyId !== query.keyId)
+				continue
+			out.push(entry)
+		}
+		return out
 	}
 
 	/** Counts synchronously: it answers with the result itself, not a promise. */
@@ -75,5 +196,52 @@ export class MemoryStore implements KeyStore, UsageCounter {
 			counts.set(keyId, used + cost)
 		}
 		return { allowed: true, used: used + cost }
+	}
+
+	#ownerRecords(owner: string): KeyRecord[] {
+		const ids = this.#idsByOwner.get(owner)
+		if (ids === undefined) return []
+		return [...ids].map((id) => this.#byId.get(id) as KeyRecord)
+	}
+
+	#put(record: KeyRecord): void {
+		this.#byId.set(record.id, record)
+		this.#idByHash.set(record.hash, record.id)
+		let ids = this.#idsByOwner.get(record.owner)
+		if (ids === undefined) {
+			ids = new Set()
+			this.#idsByOwner.set(record.owner, ids)
+		}
+		ids.add(record.id)
+	}
+
+	#remove(record: KeyRecord): void {
+		this.#byId.delete(record.id)
+		this.#idByHash.delete(record.hash)
+		const ids = this.#idsByOwner.get(record.owner)
+		ids?.delete(record.id)
+		if (ids?.size === 0) this.#idsByOwner.delete(record.owner)
+	}
+
+	#note(
+		action: AuditAction,
+		record: KeyRecord,
+		at: Date,
+		stamp: AuditStamp | undefined,
+		previousKeyId: string | null = null,
+	): void {
+		if (stamp === undefined) return
+		this.#audit.push(
+			Object.freeze({
+				at,
+				action,
+				keyId: record.id,
+				owner: record.owner,
+				actor: stamp.actor,
+				source: stamp.source,
+				previousKeyId,
+			}),
+		)
+		if (this.#audit.length > AUDIT_KEPT) this.#audit.splice(0, this.#audit.length - AUDIT_KEPT)
 	}
 }

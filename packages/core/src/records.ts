@@ -12,6 +12,21 @@ function isDateOrNull(value: unknown): value is Date | null {
 	return value === null || (value instanceof Date && !Number.isNaN(value.getTime()))
 }
 
+/** Neither revoked, nor expired at `at`, nor replaced by a rotation: counts against an owner's key limit. */
+export function isActiveAt(record: KeyRecord, at: Date): boolean {
+	return record.replacedBy === null && !isInactiveAt(record, at)
+}
+
+/** Revoked, or expired at `at`: can never authenticate again. */
+export function isInactiveAt(record: KeyRecord, at: Date): boolean {
+	return record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= at)
+}
+
+/** Replaced by a rotation and still working until its grace period ends. */
+export function isInGrace(record: KeyRecord, at: Date): boolean {
+	return record.replacedBy !== null && !isInactiveAt(record, at)
+}
+
 /** The public part of a record, frozen (the hash never leaves this function). */
 export function toInfo(record: KeyRecord): KeyInfo {
 	return Object.freeze({
@@ -26,6 +41,8 @@ export function toInfo(record: KeyRecord): KeyInfo {
 		lastUsedAt: record.lastUsedAt,
 		monthlyQuota: record.monthlyQuota,
 		metadata: record.metadata,
+		familyId: record.familyId,
+		replacedBy: record.replacedBy,
 	})
 }
 
@@ -48,7 +65,9 @@ export function isRecord(value: unknown): value is KeyRecord {
 		(r.monthlyQuota === null ||
 			(typeof r.monthlyQuota === 'number' && Number.isSafeInteger(r.monthlyQuota))) &&
 		typeof r.metadata === 'object' &&
-		r.metadata !== null
+		r.metadata !== null &&
+		typeof r.familyId === 'string' &&
+		(r.replacedBy === null || typeof r.replacedBy === 'string')
 	)
 }
 

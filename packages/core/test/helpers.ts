@@ -1,7 +1,7 @@
 import { createKeyward } from '../src/keyward.js'
 import { MemoryStore } from '../src/memory-store.js'
 import type { KeywardOptions } from '../src/options.js'
-import type { KeyStore } from '../src/types.js'
+import { failingStore, forwardingStore } from '../src/testing/stores.js'
 
 /** A settable clock starting at 2026-11-15T12:00:00Z. */
 export function clock(start = Date.UTC(2026, 10, 15, 12)) {
@@ -26,28 +26,9 @@ export function setup(options: KeywardOptions = {}) {
 }
 
 /** A store whose every method rejects (or hangs when `hang` is set). */
-export function brokenStore(hang = false): KeyStore & { consume(): Promise<never> } {
-	const fail = () => (hang ? new Promise<never>(() => {}) : Promise.reject(new Error('connection refused')))
-	return {
-		create: fail,
-		findByHash: fail,
-		findById: fail,
-		list: fail,
-		update: fail,
-		delete: fail,
-		consume: fail,
-	}
+export function brokenStore(hang = false) {
+	return failingStore(hang ? () => new Promise<never>(() => {}) : undefined)
 }
 
 /** A KeyStore that forwards to `store` except for the methods in `overrides`. */
-export function delegate(store: KeyStore, overrides: Partial<KeyStore> = {}): KeyStore {
-	return {
-		create: (r) => store.create(r),
-		findByHash: (h) => store.findByHash(h),
-		findById: (i) => store.findById(i),
-		list: (q) => store.list(q),
-		update: (i, p) => store.update(i, p),
-		delete: (i) => store.delete(i),
-		...overrides,
-	}
-}
+export const delegate = forwardingStore

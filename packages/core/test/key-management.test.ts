@@ -11,6 +11,8 @@ import {
 
 type Req = { user?: string | undefined }
 const host = { name: 'testManager', request: 'req' }
+/** A same-origin JSON request, as the router's own page sends it. */
+const sameOrigin = { headers: { 'content-type': 'application/json' }, origin: 'http://127.0.0.1' }
 
 function setup(policy: Partial<Parameters<typeof createKeyManager<Req>>[1]> = {}) {
 	const keyward = createKeyward()
@@ -20,7 +22,8 @@ function setup(policy: Partial<Parameters<typeof createKeyManager<Req>>[1]> = {}
 		operation: KeyManagementCall<Req>['operation'],
 		id = '',
 		body: Record<string, unknown> = {},
-	) => manager.handle({ request: { user }, operation, id, source: '127.0.0.1', body: () => body })
+	) =>
+		manager.handle({ request: { user }, operation, ...sameOrigin, id, source: '127.0.0.1', body: () => body })
 	return { keyward, call }
 }
 
@@ -71,6 +74,7 @@ describe('createKeyManager', () => {
 		const request = { user: 'ada' }
 		const refused = await manager.handle({
 			request,
+			...sameOrigin,
 			operation: 'create',
 			id: '',
 			source: undefined,
@@ -89,7 +93,14 @@ describe('createKeyManager', () => {
 			host,
 		)
 		await expect(
-			broken.handle({ request, operation: 'list', id: '', source: undefined, body: () => ({}) }),
+			broken.handle({
+				request,
+				...sameOrigin,
+				operation: 'list',
+				id: '',
+				source: undefined,
+				body: () => ({}),
+			}),
 		).rejects.toThrow('session store down')
 	})
 
@@ -106,6 +117,61 @@ describe('createKeyManager', () => {
 			),
 			{ numRuns: 300 },
 		)
+	})
+
+	it('refuses changes from pages of other origins and bodies that are not JSON, before asking who calls', async () => {
+		let asked = 0
+		const keyward = createKeyward()
+		const manager = createKeyManager<Req>(
+			keyward,
+			{
+				owner: () => {
+					asked++
+					return 'ada'
+				},
+				trustedOrigins: ['https://ok.example'],
+			},
+			host,
+		)
+		await keyward.createKey({ owner: 'ada' })
+		const attempt = (
+			headers: Record<string, string>,
+			operation: KeyManagementCall<Req>['operation'] = 'revokeAll',
+		) =>
+			manager.handle({
+				request: {},
+				operation,
+				headers,
+				origin: 'https://app.example',
+				id: '',
+				source: undefined,
+				body: () => ({}),
+			})
+		const crossOrigin = [403, { detail: 'Cross-origin request refused', code: 'cross_origin' }]
+		const notJson = [415, { detail: 'Send the request as application/json', code: 'unsupported_media_type' }]
+		const json = { 'content-type': 'application/json' }
+		expect(await attempt({ ...json, origin: 'https://evil.example' })).toEqual(crossOrigin)
+		expect(await attempt({ ...json, origin: 'null' })).toEqual(crossOrigin)
+		expect(await attempt({ ...json, 'sec-fetch-site': 'same-site' })).toEqual(crossOrigin)
+		expect(
+			await attempt({ ...json, 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }),
+		).toEqual(crossOrigin)
+		expect(await attempt({ origin: 'https://evil.example' }, 'delete')).toEqual(crossOrigin)
+		expect(await attempt({ 'content-type': 'text/plain' })).toEqual(notJson)
+		expect(
+			await attempt({ 'content-type': 'application/x-www-form-urlencoded', origin: 'https://app.example' }),
+		).toEqual(notJson)
+		expect(await attempt({})).toEqual(notJson)
+		expect(asked).toBe(0)
+		// Reading needs neither; this site's page, a trusted one, or a client that is no browser may change keys.
+		expect((await attempt({ origin: 'https://evil.example' }, 'list'))[0]).toBe(200)
+		expect(
+			(await attempt({ ...json, origin: 'HTTPS://APP.EXAMPLE', 'sec-fetch-site': 'same-origin' }))[0],
+		).toBe(200)
+		expect(
+			(await attempt({ ...json, origin: 'https://ok.example', 'sec-fetch-site': 'cross-site' }))[0],
+		).toBe(200)
+		expect((await attempt({ 'content-type': 'application/merge-patch+json' }))[0]).toBe(200)
 	})
 
 	it('validates its policy at once', () => {

@@ -144,11 +144,68 @@ describe('management', () => {
 		expect(rotated.info.expiresAt?.getTime()).toBe(time.now() + 86_400_000)
 		expect(rotated.previous.expiresAt?.getTime()).toBe(time.now() + 60_000)
 		expect(await keyward.usage(rotated.info.id)).toMatchObject({ used: 2, remaining: 3 })
+		expect(rotated.info.familyId).toBe(old.info.id)
+		expect(rotated.previous.replacedBy).toBe(rotated.info.id)
 		expect((await keyward.verifyKey(old.key)).ok).toBe(true)
 		expect((await keyward.verifyKey(rotated.key)).ok).toBe(true)
 		time.advance(60_000)
 		expect(await keyward.verifyKey(old.key)).toMatchObject({ code: 'expired' })
 		expect((await keyward.verifyKey(rotated.key)).ok).toBe(true)
+	})
+
+	it('counts a rotated key and its successors against one quota, however often it is rotated', async () => {
+		const { keyward } = setup()
+		const first = await keyward.createKey({ owner: 'a', monthlyQuota: 5 })
+		const keys = [first.key]
+		let current = first.info.id
+		for (let i = 0; i < 3; i++) {
+			const next = await keyward.rotateKey(current, { graceMs: 3_600_000 })
+			expect(next.info.familyId).toBe(first.info.id)
+			keys.push(next.key)
+			current = next.info.id
+		}
+		let served = 0
+		for (let round = 0; round < 5; round++) {
+			for (const key of keys) if ((await keyward.verifyKey(key)).ok) served++
+		}
+		expect(served).toBe(5)
+		expect(await keyward.usage(current)).toMatchObject({ used: 5, remaining: 0 })
+		// A family keeps one key in grace: the older ones ended when their successor was rotated.
+		const working = (await Promise.all(keys.map((k) => keyward.verifyKey(k)))).map((r) =>
+			r.ok ? 'ok' : r.code,
+		)
+		expect(working).toEqual(['expired', 'expired', 'quota_exceeded', 'quota_exceeded'])
+	})
+
+	it('rotates a key once: a replaced key in its grace period cannot be rotated again', async () => {
+		const { keyward } = setup()
+		const old = await keyward.createKey({ owner: 'a' })
+		await keyward.rotateKey(old.info.id, { graceMs: 60_000 })
+		await expect(keyward.rotateKey(old.key)).rejects.toMatchObject({
+			code: 'key_not_active',
+			message: 'This key was already rotated',
+		})
+		const results = await Promise.allSettled(
+			Array.from({ length: 5 }, async () =>
+				keyward.rotateKey((await keyward.createKey({ owner: 'b' })).info.id),
+			),
+		)
+		expect(results.every((r) => r.status === 'fulfilled')).toBe(true)
+		expect(await keyward.listKeys({ owner: 'a' })).toHaveLength(2)
+	})
+
+	it('takes every instant from the injected clock, audit entries included', async () => {
+		const { keyward, store, time } = setup()
+		const at = new Date(time.now())
+		const events: Date[] = []
+		for (const name of ['key.created', 'key.rotated', 'key.revoked', 'key.deleted'] as const)
+			keyward.on(name, (e) => events.push(e.at))
+		const { info } = await keyward.createKey({ owner: 'clock' })
+		const rotated = await keyward.rotateKey(info.id, { graceMs: 1000 })
+		await keyward.revokeKey(rotated.info.id)
+		await keyward.deleteKey(rotated.info.id)
+		expect(events).toEqual([at, at, at, at])
+		expect((await store.listAudit({ owner: 'clock' })).map((e) => e.at)).toEqual([at, at, at, at])
 	})
 
 	it('rotates without grace by revoking at once; a revoked key cannot be rotated', async () => {
@@ -157,7 +214,7 @@ describe('management', () => {
 		const rotated = await keyward.rotateKey(old.key)
 		expect(await keyward.verifyKey(old.key)).toMatchObject({ code: 'revoked' })
 		expect(rotated.info.expiresAt).toBeNull()
-		await expect(keyward.rotateKey(old.info.id)).rejects.toThrow(/revoked/)
+		await expect(keyward.rotateKey(old.info.id)).rejects.toMatchObject({ code: 'key_not_active' })
 	})
 
 	it('updates scopes and quota, effective at once despite the cache', async () => {

@@ -15,6 +15,8 @@ const info = (scopes: string[]): KeyInfo => ({
 	lastUsedAt: null,
 	monthlyQuota: null,
 	metadata: {},
+	familyId: 'id0000000000',
+	replacedBy: null,
 })
 
 describe('scopes', () => {

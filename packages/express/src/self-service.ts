@@ -2,44 +2,19 @@ import {
 	createKeyManager,
 	KEY_MANAGEMENT_ROUTES,
 	type KeyManagementPolicy,
-	KeyManagementRefusal,
 	type Keyward,
+	readKeyManagementBody,
 } from '@keyward/core'
-import express, {
-	type NextFunction,
-	type Request,
-	type RequestHandler,
-	type Response,
-	type Router,
-} from 'express'
+import express, { type RequestHandler, type Response, type Router } from 'express'
 
 /** Options of {@link keyManagementRouter}: the policy of `@keyward/core`'s key manager, for Express requests. */
-export interface KeyManagementOptions extends KeyManagementPolicy<Request> {}
-
-/** Errors of the JSON body parser, by status. */
-const BODY_ERRORS: Record<number, [code: string, detail: string]> = {
-	400: ['invalid_json', 'Request body is not valid JSON'],
-	413: ['payload_too_large', 'Request body too large'],
-	415: ['unsupported_media_type', 'Unsupported body encoding'],
-}
+export interface KeyManagementOptions extends KeyManagementPolicy<express.Request> {}
 
 function send(res: Response, status: number, body: unknown): void {
-	res.status(status).set('Cache-Control', 'no-store').json(body)
-}
-
-/** The JSON object `express.json()` parsed, `{}` without a body. */
-function body(req: Request): Record<string, unknown> {
-	const value: unknown = req.body
-	if (value === undefined) {
-		const length = req.headers['content-length']
-		const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
-		if (hasBody)
-			throw new KeyManagementRefusal(415, 'unsupported_media_type', 'Send the body as application/json')
-		return {}
-	}
-	if (typeof value !== 'object' || value === null || Array.isArray(value))
-		throw new KeyManagementRefusal(400, 'invalid_argument', 'The body must be a JSON object')
-	return value as Record<string, unknown>
+	res.status(status).set('Cache-Control', 'no-store')
+	// The rest of a too-large body was never read: the connection cannot carry another request.
+	if (status === 413) res.set('Connection', 'close')
+	res.json(body)
 }
 
 /**
@@ -47,8 +22,12 @@ function body(req: Request): Record<string, unknown> {
  * `POST /keys` (the key is in this response only), `GET /keys`, `GET /keys/:id`,
  * `POST /keys/:id/revoke`, `POST /keys/:id/rotate`, `DELETE /keys/:id`, `POST /keys/revoke-all`.
  * A caller sees and touches only keys it owns (another owner's key is 404), grants only scopes
- * it holds (403), and gets JSON `{ detail, code }` errors. Management calls run inside
- * `withAuditContext`, so an attached audit sink records the actor and the client IP.
+ * it holds (403), and gets JSON `{ detail, code }` errors. Requests that change keys must be
+ * JSON (`DELETE` aside) and come from a page of this origin or of `trustedOrigins` (403
+ * `cross_origin` otherwise), which stops cross-site request forgery against cookie sign-ins.
+ * Management calls run inside `withAuditContext`, so the audit trail records the actor and the
+ * client IP. A JSON body parsed by the host (`req.body`) is used when present; otherwise at most
+ * 16 KiB is read.
  * @param keyward - the keyward whose keys are managed
  * @param options - see {@link KeyManagementOptions}
  * @example
@@ -57,16 +36,17 @@ function body(req: Request): Record<string, unknown> {
 export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManagementOptions>): Router {
 	const manager = createKeyManager(keyward, options, { name: 'keyManagementRouter', request: 'req' })
 	const router = express.Router()
-	router.use(express.json({ limit: '16kb', strict: false, type: ['application/json', 'application/*+json'] }))
 	for (const { method, path, operation } of KEY_MANAGEMENT_ROUTES) {
 		const handler: RequestHandler = async function keyManagementRoute(req, res, next) {
 			try {
 				const [status, payload] = await manager.handle({
 					request: req,
 					operation,
+					headers: req.headers,
+					origin: `${req.protocol}://${req.get('host') ?? ''}`,
 					id: String(req.params.id ?? ''),
 					source: req.ip,
-					body: () => body(req),
+					body: () => readKeyManagementBody(req, req.body),
 				})
 				send(res, status, payload)
 			} catch (error) {
@@ -75,12 +55,5 @@ export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManag
 		}
 		router.route(path)[method.toLowerCase() as 'get' | 'post' | 'delete'](handler)
 	}
-	router.use(function keyManagementErrors(error: unknown, _req: Request, res: Response, next: NextFunction) {
-		// Errors of the JSON body parser (they carry a `type`): bad JSON, too large, bad charset.
-		const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown }
-		const known = typeof type === 'string' && typeof status === 'number' ? BODY_ERRORS[status] : undefined
-		if (known === undefined) return next(error)
-		send(res, status as number, { detail: known[1], code: known[0] })
-	})
 	return router
 }

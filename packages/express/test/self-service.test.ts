@@ -1,8 +1,12 @@
-import { describeKeyManagementRouter } from '@keyward/internal-testing'
+import {
+	describeKeyManagementAttacks,
+	describeKeyManagementRouter,
+	type KeyRouterAdapter,
+} from '@keyward/internal-testing'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { keyManagementRouter } from '../src/index.js'
 
-describeKeyManagementRouter({
+const adapter: KeyRouterAdapter = {
 	name: 'Express',
 	appFor(keyward, policy, hostJson) {
 		const app = express()
@@ -14,4 +18,7 @@ describeKeyManagementRouter({
 		return app
 	},
 	router: keyManagementRouter,
-})
+}
+
+describeKeyManagementRouter(adapter)
+describeKeyManagementAttacks(adapter)

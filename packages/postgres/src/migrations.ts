@@ -1,7 +1,9 @@
+import { auditTableStatements } from './audit-sql.js'
+import { RECORD_COLUMNS } from './rows.js'
 import type { TableNames } from './tables.js'
 
 /** The schema version this release of `@keyward/postgres` creates and understands. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /**
  * Migration steps, in order; step `i` brings the schema to version `i + 1`. Steps are PL/pgSQL
@@ -31,7 +33,50 @@ function steps(t: TableNames): string[] {
 			used bigint NOT NULL,
 			PRIMARY KEY (key_id, period)
 		);`,
+		`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS family_id text;
+		UPDATE ${t.keys} SET family_id = id WHERE family_id IS NULL;
+		ALTER TABLE ${t.keys} ALTER COLUMN family_id SET NOT NULL;
+		ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS replaced_by text;
+		CREATE INDEX IF NOT EXISTS ${t.keysIdPrefixIndex} ON ${t.keys} (id COLLATE "C");
+		CREATE INDEX IF NOT EXISTS ${t.keysFamilyIndex} ON ${t.keys} (family_id) WHERE replaced_by IS NOT NULL;
+		${auditTableStatements(t.audit, t.auditKeyIndex, t.auditOwnerIndex)}
+		${createKeyFunction(t)}`,
 	]
+}
+
+/**
+ * The per-owner limit needs the count and the insert in one transaction, serialised per owner:
+ * a single statement cannot do it (its snapshot predates any lock it takes), a function can,
+ * since each of its statements reads the data committed before it. One call is one statement,
+ * so it works on any pooled connection, PgBouncer's transaction mode included.
+ */
+function createKeyFunction(t: TableNames): string {
+	return `CREATE OR REPLACE FUNCTION ${t.createKeyFunction}(
+			p_id text, p_hash text, p_owner text, p_name text, p_note text, p_scopes text[],
+			p_created_at timestamptz, p_expires_at timestamptz, p_revoked_at timestamptz,
+			p_last_used_at timestamptz, p_monthly_quota bigint, p_metadata jsonb, p_family_id text,
+			p_replaced_by text, p_max_active bigint, p_audit boolean, p_actor text, p_source text
+		) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $create_key$
+		BEGIN
+			PERFORM pg_advisory_xact_lock(hashtextextended(${t.lockName} || ' owner ' || p_owner, 0));
+			IF p_max_active IS NOT NULL AND (
+				SELECT count(*) FROM ${t.keys}
+				WHERE owner = p_owner AND revoked_at IS NULL AND replaced_by IS NULL
+					AND (expires_at IS NULL OR expires_at > p_created_at)
+			) >= p_max_active THEN
+				RETURN false;
+			END IF;
+			INSERT INTO ${t.keys} (${RECORD_COLUMNS}) VALUES (
+				p_id, p_hash, p_owner, p_name, p_note, p_scopes, p_created_at, p_expires_at, p_revoked_at,
+				p_last_used_at, p_monthly_quota, p_metadata, p_family_id, p_replaced_by
+			);
+			IF p_audit THEN
+				INSERT INTO ${t.audit} (at, action, key_id, owner, actor, source, previous_key_id)
+				VALUES (p_created_at, 'key.created', p_id, p_owner, p_actor, p_source, NULL);
+			END IF;
+			RETURN true;
+		END
+		$create_key$;`
 }
 
 /**

@@ -2,7 +2,7 @@ import type { KeyPatch, KeyRecord } from '@keyward/core'
 
 /** Columns of the keys table, in the order of {@link recordParams}. */
 export const RECORD_COLUMNS =
-	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata'
+	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by'
 
 /** `create` parameters, in the order of {@link RECORD_COLUMNS}. */
 export function recordParams(record: KeyRecord): unknown[] {
@@ -19,11 +19,17 @@ export function recordParams(record: KeyRecord): unknown[] {
 		record.lastUsedAt,
 		record.monthlyQuota,
 		JSON.stringify(record.metadata),
+		record.familyId,
+		record.replacedBy,
 	]
 }
 
 /** Placeholders matching {@link recordParams}: arrays and JSON are cast explicitly. */
-export const RECORD_PLACEHOLDERS = '$1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10, $11, $12::jsonb'
+export const RECORD_PLACEHOLDERS =
+	'$1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::bigint, $12::jsonb, $13::text, $14::text'
+
+/** Parameters of {@link recordParams}: how many. */
+export const RECORD_PARAM_COUNT = 14
 
 // Drivers differ: pg returns int8 as a string and PGlite as a number; a driver without type
 // parsing returns timestamps and JSON as text. Normalising here keeps every client working.
@@ -56,6 +62,8 @@ export function toRecord(row: unknown): KeyRecord {
 		lastUsedAt: date(r.last_used_at),
 		monthlyQuota: r.monthly_quota === null || r.monthly_quota === undefined ? null : Number(r.monthly_quota),
 		metadata: json(r.metadata),
+		familyId: String(r.family_id),
+		replacedBy: text(r.replaced_by),
 	}
 }
 

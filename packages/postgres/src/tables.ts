@@ -16,9 +16,17 @@ export interface TableNames {
 	readonly keys: string
 	readonly usage: string
 	readonly migrations: string
+	/** The audit trail, written with each lifecycle change. */
+	readonly audit: string
+	/** The function that creates a key under a per-owner limit. */
+	readonly createKeyFunction: string
 	/** Index names are never schema-qualified in `CREATE INDEX`. */
 	readonly keysHashConstraint: string
 	readonly keysOwnerIndex: string
+	readonly keysIdPrefixIndex: string
+	readonly keysFamilyIndex: string
+	readonly auditKeyIndex: string
+	readonly auditOwnerIndex: string
 	/** SQL text expression naming this set of tables, for the migration lock. */
 	readonly lockName: string
 }
@@ -49,8 +57,14 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		keys: qualified(`${prefix}keys`),
 		usage: qualified(`${prefix}usage`),
 		migrations: qualified(`${prefix}migrations`),
+		audit: qualified(`${prefix}audit`),
+		createKeyFunction: qualified(`${prefix}create_key`),
 		keysHashConstraint: quote(`${prefix}keys_hash_key`),
 		keysOwnerIndex: quote(`${prefix}keys_owner_created_idx`),
+		keysIdPrefixIndex: quote(`${prefix}keys_id_prefix_idx`),
+		keysFamilyIndex: quote(`${prefix}keys_family_idx`),
+		auditKeyIndex: quote(`${prefix}audit_key_idx`),
+		auditOwnerIndex: quote(`${prefix}audit_owner_idx`),
 		lockName:
 			schema === null ? `'keyward:' || current_schema() || '.${prefix}'` : `'keyward:${schema}.${prefix}'`,
 	}

@@ -68,5 +68,7 @@ export function keyInfoFromClaims(claims: TokenClaims): KeyInfo {
 		lastUsedAt: null,
 		monthlyQuota: null,
 		metadata: Object.freeze({}),
+		familyId: claims.key_id,
+		replacedBy: null,
 	})
 }

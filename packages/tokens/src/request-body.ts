@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { hasRequestBody, isJsonMediaType, mediaTypeOf, readRequestBody } from '@keyward/core/adapter'
 
 /** What a `POST /token` body may ask for. */
 export interface TokenRequest {
@@ -10,15 +11,6 @@ export interface TokenRequest {
 export const MAX_BODY_BYTES = 8192
 
 const EMPTY: TokenRequest = Object.freeze({})
-
-function mediaType(req: IncomingMessage): string {
-	return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-}
-
-function hasBody(req: IncomingMessage): boolean {
-	const length = req.headers['content-length']
-	return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
-}
 
 /** `{ scope: 'a b' }` (OAuth style) or `{ scopes: ['a', 'b'] }`; anything else that names scopes is invalid. */
 function fromFields(fields: unknown): TokenRequest | null {
@@ -33,7 +25,7 @@ function fromFields(fields: unknown): TokenRequest | null {
 
 function fromText(text: string, type: string): TokenRequest | null {
 	if (text.trim().length === 0) return EMPTY
-	if (type === 'application/json' || type.endsWith('+json')) {
+	if (isJsonMediaType(type)) {
 		try {
 			return fromFields(JSON.parse(text))
 		} catch {
@@ -53,40 +45,32 @@ function fromText(text: string, type: string): TokenRequest | null {
 	return null
 }
 
-function readText(req: IncomingMessage): Promise<string | null> {
-	const declared = Number(req.headers['content-length'] ?? 0)
-	if (declared > MAX_BODY_BYTES) {
-		req.resume()
-		return Promise.resolve(null)
-	}
-	return new Promise((resolve) => {
-		const chunks: Buffer[] = []
-		let size = 0
-		let tooLarge = false
-		req.on('data', (chunk: Buffer) => {
-			size += chunk.length
-			if (size > MAX_BODY_BYTES) tooLarge = true
-			else chunks.push(chunk)
-		})
-		req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')))
-		req.on('error', () => resolve(null))
-		// A client that goes away mid-body never sends 'end'; without this the handler would wait forever.
-		req.on('close', () => resolve(null))
-	})
+/** A token request that cannot be honoured; `tooLarge`: the rest of the body was never read. */
+export interface BadTokenRequest {
+	readonly bad: true
+	readonly tooLarge: boolean
 }
+
+const BAD: BadTokenRequest = Object.freeze({ bad: true, tooLarge: false })
+const TOO_LARGE: BadTokenRequest = Object.freeze({ bad: true, tooLarge: true })
 
 /**
  * Read a token request from `req`. `parsed` is a body a body parser already produced (Express
- * `req.body`, Koa `ctx.request.body`); without one the stream is read here (at most
- * {@link MAX_BODY_BYTES}). JSON and form bodies are understood; `null` means a bad request.
+ * `req.body`, Koa `ctx.request.body`); without one the stream is read here, at most
+ * {@link MAX_BODY_BYTES} and never past it. JSON and form bodies are understood.
  */
-export async function readTokenRequest(req: IncomingMessage, parsed: unknown): Promise<TokenRequest | null> {
-	if (typeof parsed === 'string') return fromText(parsed, mediaType(req))
-	if (Buffer.isBuffer(parsed)) return fromText(parsed.toString('utf8'), mediaType(req))
-	if (parsed !== undefined) return fromFields(parsed)
-	if (!hasBody(req)) return EMPTY
+export async function readTokenRequest(
+	req: IncomingMessage,
+	parsed: unknown,
+): Promise<TokenRequest | BadTokenRequest> {
+	const type = mediaTypeOf(req)
+	if (typeof parsed === 'string') return fromText(parsed, type) ?? BAD
+	if (Buffer.isBuffer(parsed)) return fromText(parsed.toString('utf8'), type) ?? BAD
+	if (parsed !== undefined) return fromFields(parsed) ?? BAD
+	if (!hasRequestBody(req)) return EMPTY
 	// Someone else read the body without leaving a parsed copy: what was asked for is unknown.
-	if (req.readableEnded) return null
-	const text = await readText(req)
-	return text === null ? null : fromText(text, mediaType(req))
+	if (req.readableEnded) return BAD
+	const body = await readRequestBody(req, MAX_BODY_BYTES)
+	if (!body.ok) return body.reason === 'too_large' ? TOO_LARGE : BAD
+	return fromText(body.text, type) ?? BAD
 }

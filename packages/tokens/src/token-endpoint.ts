@@ -51,16 +51,18 @@ export async function answerTokenRequest(
 ): Promise<EndpointResponse> {
 	const request = await readTokenRequest(req, parsedBody)
 	let result: Awaited<ReturnType<TokenIssuer['mint']>>
-	if (request === null) {
+	if ('bad' in request) {
 		const auth = await issuer.keyward.verify(req, { cost: 0 })
 		result = auth.ok ? invalidRequest('Invalid token request') : auth
 	} else {
 		result = await issuer.mint(req, { scopes: request.scopes, ttlMs: options.ttlMs })
 	}
 	if (!result.ok) {
+		// The rest of a too-large body was never read: the connection cannot carry another request.
+		const close = 'bad' in request && request.tooLarge ? { Connection: 'close' } : {}
 		return {
 			status: result.status,
-			headers: result.headers,
+			headers: { ...result.headers, ...close },
 			body: { detail: result.detail, code: result.code },
 		}
 	}

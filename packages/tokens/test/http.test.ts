@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createKeyward } from '@keyward/core'
+import { countBytesRead, ENDLESS_BODY_CAP, sendEndlessBody } from '@keyward/internal-testing'
 import { decodeProtectedHeader } from 'jose'
 import request from 'supertest'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -118,6 +119,25 @@ describe.each(frameworks)('%s', (_name, build) => {
 				expect(anonymous.body).toEqual({ detail: 'Not authenticated', code: 'missing' })
 			}
 			expect((await f.keyward.usage(key)).used).toBe(0)
+		})
+
+		it('stops reading an endless body: 400 after a bounded read, and the connection closes', async () => {
+			const server = createServer(app)
+			await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+			try {
+				const bytesRead = countBytesRead(server)
+				const outcome = await sendEndlessBody((server.address() as AddressInfo).port, '/token', {
+					authorization: `Apikey ${f.apiKey}`,
+					'content-type': 'application/json',
+				})
+				expect(outcome.status).toBe(400)
+				expect(outcome.answer).toMatch(/\r\nconnection: close\r\n/i)
+				expect(bytesRead()).toBeLessThan(4 * 1024 * 1024)
+				expect(outcome.sent).toBeLessThan(ENDLESS_BODY_CAP)
+			} finally {
+				server.closeAllConnections()
+				await new Promise((resolve) => server.close(resolve))
+			}
 		})
 
 		it('counts each token against the monthly quota and refuses when it is used up', async () => {

@@ -40,6 +40,8 @@ describe('verify', () => {
 			lastUsedAt: null,
 			monthlyQuota: null,
 			metadata: {},
+			familyId: minted.claims.key_id,
+			replacedBy: null,
 		})
 		expect(result.claims).toEqual(minted.claims)
 	})

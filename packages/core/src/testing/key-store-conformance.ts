@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isKeywardError } from '../errors.js'
 import type { KeyStore } from '../types.js'
+import { describeKeyStoreLifecycle } from './key-store-lifecycle.js'
 import { sampleRecord } from './sample-record.js'
 
 const isDuplicate = (error: unknown) => isKeywardError(error, 'duplicate_key')
@@ -21,6 +22,8 @@ export function runKeyStoreConformance(factory: () => KeyStore | Promise<KeyStor
 		afterEach(async () => {
 			await store.close?.()
 		})
+
+		describeKeyStoreLifecycle(() => store)
 
 		it('round-trips every field (Dates, nulls, unicode, nested metadata)', async () => {
 			const record = sampleRecord({

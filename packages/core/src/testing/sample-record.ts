@@ -12,8 +12,9 @@ export function sampleRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
 	serial++
 	// A counter keeps ids apart within a process, random letters across processes sharing a service.
 	const tag = `${serial.toString(36).padStart(4, '0').slice(-4)}${randomTail(8)}`
+	const id = overrides.id ?? tag
 	return {
-		id: tag,
+		id,
 		hash: `${tag}${'0'.repeat(64)}`.slice(0, 64),
 		owner: 'owner-1',
 		name: 'CI deploy',
@@ -25,6 +26,8 @@ export function sampleRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
 		lastUsedAt: null,
 		monthlyQuota: null,
 		metadata: {},
+		familyId: id,
+		replacedBy: null,
 		...overrides,
 	}
 }

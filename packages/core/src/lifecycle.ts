@@ -1,0 +1,367 @@
+import { currentAuditStamp } from './audit.js'
+import { KeywardError } from './errors.js'
+import type { EventHub } from './events.js'
+import type { KeyHasher } from './hash.js'
+import { generateId, generateKey, parseKey } from './key-format.js'
+import { expiryFrom, type LifetimePolicy } from './lifetime.js'
+import type { QuotaCalendar } from './quota-period.js'
+import { checkMetadata, checkQuota, checkScopeList, checkText, isActiveAt, toInfo } from './records.js'
+import type { StoreBoundary } from './store-boundary.js'
+import type { KeyInfo, KeyPatch, KeyRecord, KeyStore, UsageCounter } from './types.js'
+
+/** Input of {@link KeyLifecycle.createKey}. */
+export interface CreateKeyInput {
+	/** Who the key belongs to. */
+	owner: string
+	name?: string | null | undefined
+	note?: string | null | undefined
+	/** Granted scopes. @defaultValue [] (grants nothing) */
+	scopes?: readonly string[] | undefined
+	/** Absolute expiry; exclusive with `expiresIn`. `null`: never (if the lifetime policy allows). */
+	expiresAt?: Date | null | undefined
+	/** Lifetime in milliseconds; exclusive with `expiresAt`. @defaultValue `lifetime.defaultMs`, else never */
+	expiresIn?: number | undefined
+	/** Requests per quota period; `null` is unlimited. @defaultValue null */
+	monthlyQuota?: number | null | undefined
+	metadata?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** Per-owner limits of {@link KeyLifecycle.createKey}, for self-service key creation. */
+export interface CreateKeyLimits {
+	/**
+	 * Refuse with `KeywardError('too_many_keys')` when the owner already holds this many active
+	 * keys (keys in a rotation's grace period do not count). Checked atomically by the store.
+	 * @defaultValue no limit
+	 */
+	maxActiveKeys?: number | undefined
+	/**
+	 * After creating, delete the owner's inactive keys (revoked or expired) beyond the newest this
+	 * many, so an owner's listing stays small. @defaultValue keep them all
+	 */
+	keepInactiveKeys?: number | undefined
+}
+
+/** A new key: `key` is the only copy of the secret and is never stored. */
+export interface CreatedKey {
+	key: string
+	info: KeyInfo
+}
+
+/** Result of {@link KeyLifecycle.rotateKey}. */
+export interface RotatedKey extends CreatedKey {
+	/** The old key as it is after the rotation (expiring at the end of the grace period, or revoked). */
+	previous: KeyInfo
+}
+
+/** Options of {@link KeyLifecycle.rotateKey}. */
+export interface RotateKeyOptions {
+	/** How long the old key keeps working. @defaultValue 0 (revoked at once) */
+	graceMs?: number | undefined
+}
+
+/** Changes accepted by {@link KeyLifecycle.updateKey}. */
+export type UpdateKeyInput = Pick<
+	KeyPatch,
+	'name' | 'note' | 'scopes' | 'expiresAt' | 'monthlyQuota' | 'metadata'
+>
+
+/** Usage of one key in the current quota period. */
+export interface KeyUsage {
+	/** Period id, e.g. `'2026-11'`. */
+	period: string
+	/** Units used by the key's family (the key and the keys it replaced by rotation). */
+	used: number
+	/** `null` when the key has no quota. */
+	limit: number | null
+	remaining: number | null
+	resetAt: Date
+}
+
+/** Key management: every change is one atomic store operation, recorded with its audit entry. */
+export interface KeyLifecycle {
+	/** Create a key; the returned `key` is the only time its text is available. */
+	createKey(input: Readonly<CreateKeyInput>, limits?: Readonly<CreateKeyLimits>): Promise<CreatedKey>
+	/** Keys of `owner` (every key without one), newest first, revoked ones included. */
+	listKeys(query?: { owner?: string | undefined }): Promise<KeyInfo[]>
+	/** One key by id, unambiguous id prefix (4+ characters) or full key; throws `key_not_found`. */
+	getKey(idOrKey: string): Promise<KeyInfo>
+	/** Revoke: the key stays listed and can no longer authenticate. Idempotent. */
+	revokeKey(idOrKey: string): Promise<KeyInfo>
+	/** Delete: the key disappears from listings and can no longer authenticate. */
+	deleteKey(idOrKey: string): Promise<KeyInfo>
+	/** Revoke every active key of `owner`, atomically; resolves to the number revoked. */
+	revokeAll(owner: string): Promise<number>
+	/**
+	 * Replace a key with a new one carrying the same owner, scopes, quota and metadata. The new
+	 * key shares the old one's quota count. A key can be rotated once (`key_not_active` after that,
+	 * as for a revoked or expired key); concurrent rotations give exactly one successor.
+	 */
+	rotateKey(idOrKey: string, options?: Readonly<RotateKeyOptions>): Promise<RotatedKey>
+	/** Change a key's name, note, scopes, expiry, quota or metadata. */
+	updateKey(idOrKey: string, patch: Readonly<UpdateKeyInput>): Promise<KeyInfo>
+	/** This period's usage of a key. */
+	usage(idOrKey: string): Promise<KeyUsage>
+}
+
+/** What the lifecycle needs from the keyward that wires it. */
+export interface LifecycleDeps {
+	readonly store: KeyStore
+	readonly usage: UsageCounter
+	readonly boundary: StoreBoundary
+	readonly hasher: KeyHasher
+	readonly prefix: string
+	readonly environment: string | null
+	readonly lifetime: Readonly<LifetimePolicy>
+	readonly calendar: QuotaCalendar
+	readonly events: EventHub
+	readonly now: () => number
+	/** Key `record` changed: forget it in this instance's cache and tell the other instances. */
+	changed(record: KeyRecord): void
+	/** Key `record` was deleted at `nowMs`: keep answering `revoked` for it while it is cached. */
+	deleted(record: KeyRecord, nowMs: number): void
+}
+
+/** Id-like input: what a key id or an id prefix may look like. */
+const ID_LIKE = /^[0-9A-Za-z]{4,64}$/
+const notFound = () => new KeywardError('key_not_found', 'No such key')
+const invalid = (message: string) => new KeywardError('invalid_argument', message)
+
+function checkLimit(value: unknown, name: string, min: number): number | undefined {
+	if (value === undefined) return undefined
+	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+		throw invalid(`${name} must be an integer of at least ${min}`)
+	}
+	return value
+}
+
+/** The key-management half of a keyward. */
+export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
+	const { store, boundary, hasher, events, now } = deps
+	const call = boundary.call
+
+	async function findRecord(idOrKey: string): Promise<KeyRecord> {
+		if (typeof idOrKey !== 'string' || idOrKey.length === 0) {
+			throw invalid('Expected a key id, id prefix or key')
+		}
+		if (parseKey(idOrKey, deps.prefix) !== null) {
+			for (const hash of hasher.candidates(idOrKey)) {
+				const record = await call(() => store.findByHash(hash))
+				if (record !== null) return record
+			}
+			throw notFound()
+		}
+		if (!ID_LIKE.test(idOrKey)) throw notFound()
+		const exact = await call(() => store.findById(idOrKey))
+		if (exact !== null) return exact
+		const matches = await call(() => store.findByIdPrefix(idOrKey, 2))
+		if (matches.length > 1)
+			throw new KeywardError('ambiguous_id', 'More than one key starts with this id prefix')
+		const match = matches[0]
+		if (match === undefined || !match.id.startsWith(idOrKey)) throw notFound()
+		return match
+	}
+
+	function newRecord(fields: Omit<KeyRecord, 'id' | 'hash' | 'familyId' | 'replacedBy'>, familyId?: string) {
+		const key = generateKey(deps.prefix, deps.environment)
+		const id = generateId()
+		const record: KeyRecord = {
+			...fields,
+			id,
+			hash: hasher.hash(key),
+			familyId: familyId ?? id,
+			replacedBy: null,
+		}
+		return { key, record }
+	}
+
+	async function createKey(
+		input: Readonly<CreateKeyInput>,
+		limits: Readonly<CreateKeyLimits> = {},
+	): Promise<CreatedKey> {
+		if (typeof input !== 'object' || input === null) throw invalid('createKey expects an object')
+		if (typeof limits !== 'object' || limits === null) throw invalid('createKey limits must be an object')
+		const maxActive = checkLimit(limits.maxActiveKeys, 'maxActiveKeys', 1)
+		const keepInactive = checkLimit(limits.keepInactiveKeys, 'keepInactiveKeys', 0)
+		const nowMs = now()
+		const at = new Date(nowMs)
+		const owner = checkText(input.owner, 'owner', 256, true) as string
+		const fields = {
+			owner,
+			name: checkText(input.name, 'name', 256, false),
+			note: checkText(input.note, 'note', 2048, false),
+			scopes: checkScopeList(input.scopes),
+			createdAt: at,
+			expiresAt: expiryFrom(deps.lifetime, input.expiresAt, input.expiresIn, nowMs),
+			revokedAt: null,
+			lastUsedAt: null,
+			monthlyQuota: checkQuota(input.monthlyQuota),
+			metadata: checkMetadata(input.metadata),
+		}
+		const audit = currentAuditStamp()
+		for (let attempt = 0; ; attempt++) {
+			const { key, record } = newRecord(fields)
+			try {
+				await call(() => store.create(record, { maxActive, audit }))
+			} catch (error) {
+				// 71-bit ids collide only by astronomically bad luck; one retry covers it.
+				if (attempt === 0 && error instanceof KeywardError && error.code === 'duplicate_key') continue
+				throw error
+			}
+			const info = toInfo(record)
+			events.emit('key.created', { key: info, at })
+			if (keepInactive !== undefined) {
+				for (const purged of await call(() => store.purgeInactive(owner, keepInactive, at, { audit }))) {
+					deps.changed(purged)
+					events.emit('key.purged', { key: toInfo(purged), at })
+				}
+			}
+			return { key, info }
+		}
+	}
+
+	async function revokeRecord(record: KeyRecord): Promise<KeyInfo> {
+		if (record.revokedAt !== null) return toInfo(record)
+		const at = new Date(now())
+		const revoked = await call(() => store.revoke(record.id, at, { audit: currentAuditStamp() }))
+		if (revoked === null) {
+			// Revoked (or deleted) by someone else in the meantime: revoking is idempotent.
+			const current = await call(() => store.findById(record.id))
+			if (current === null) throw notFound()
+			deps.changed(current)
+			return toInfo(current)
+		}
+		deps.changed(revoked)
+		const info = toInfo(revoked)
+		events.emit('key.revoked', { key: info, at })
+		return info
+	}
+
+	async function whyNotRotatable(id: string, nowMs: number): Promise<never> {
+		const current = await call(() => store.findById(id))
+		if (current === null) throw notFound()
+		const reason =
+			current.revokedAt !== null
+				? 'A revoked key cannot be rotated'
+				: current.replacedBy !== null
+					? 'This key was already rotated'
+					: current.expiresAt !== null && current.expiresAt.getTime() <= nowMs
+						? 'An expired key cannot be rotated'
+						: 'This key cannot be rotated now'
+		throw new KeywardError('key_not_active', reason)
+	}
+
+	async function rotateKey(idOrKey: string, options: Readonly<RotateKeyOptions> = {}): Promise<RotatedKey> {
+		const graceMs = options.graceMs ?? 0
+		if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+			throw invalid('graceMs must be a non-negative number')
+		}
+		const old = await findRecord(idOrKey)
+		const nowMs = now()
+		const at = new Date(nowMs)
+		if (!isActiveAt(old, at)) return whyNotRotatable(old.id, nowMs)
+		// The new key lives as long as the old one was meant to, under the current policy.
+		const lifetimeMs = old.expiresAt === null ? undefined : old.expiresAt.getTime() - old.createdAt.getTime()
+		const { key, record } = newRecord(
+			{
+				owner: old.owner,
+				name: old.name,
+				note: old.note,
+				scopes: [...old.scopes],
+				createdAt: at,
+				expiresAt:
+					lifetimeMs === undefined
+						? expiryFrom(deps.lifetime, null, undefined, nowMs)
+						: expiryFrom(deps.lifetime, undefined, lifetimeMs, nowMs),
+				revokedAt: null,
+				lastUsedAt: null,
+				monthlyQuota: old.monthlyQuota,
+				metadata: structuredClone(old.metadata),
+			},
+			old.familyId,
+		)
+		const rotated = await call(() =>
+			store.rotate({
+				id: old.id,
+				successor: record,
+				at,
+				graceEndsAt: graceMs === 0 ? null : new Date(nowMs + graceMs),
+				audit: currentAuditStamp(),
+			}),
+		)
+		if (rotated === null) return whyNotRotatable(old.id, nowMs)
+		for (const ended of rotated.graceEnded) deps.changed(ended)
+		deps.changed(rotated.replaced)
+		const info = toInfo(record)
+		const previous = toInfo(rotated.replaced)
+		events.emit('key.rotated', { key: info, previous, at })
+		return { key, info, previous }
+	}
+
+	return {
+		createKey,
+		rotateKey,
+		async listKeys(query = {}) {
+			const owner = query.owner === undefined ? undefined : checkText(query.owner, 'owner', 256, true)
+			const records = await call(() => store.list(owner === undefined || owner === null ? {} : { owner }))
+			return records.map(toInfo)
+		},
+		async getKey(idOrKey) {
+			return toInfo(await findRecord(idOrKey))
+		},
+		async revokeKey(idOrKey) {
+			return revokeRecord(await findRecord(idOrKey))
+		},
+		async deleteKey(idOrKey) {
+			const record = await findRecord(idOrKey)
+			const nowMs = now()
+			const at = new Date(nowMs)
+			if (!(await call(() => store.delete(record.id, { at, audit: currentAuditStamp() })))) throw notFound()
+			deps.changed(record)
+			deps.deleted(record, nowMs)
+			const info = toInfo(record)
+			events.emit('key.deleted', { key: info, at })
+			return info
+		},
+		async revokeAll(owner) {
+			const checked = checkText(owner, 'owner', 256, true) as string
+			const at = new Date(now())
+			const revoked = await call(() => store.revokeAll(checked, at, { audit: currentAuditStamp() }))
+			for (const record of revoked) {
+				deps.changed(record)
+				events.emit('key.revoked', { key: toInfo(record), at })
+			}
+			return revoked.length
+		},
+		async updateKey(idOrKey, input) {
+			if (typeof input !== 'object' || input === null) throw invalid('updateKey expects an object')
+			const changes: KeyPatch = {}
+			if (input.name !== undefined) changes.name = checkText(input.name, 'name', 256, false)
+			if (input.note !== undefined) changes.note = checkText(input.note, 'note', 2048, false)
+			if (input.scopes !== undefined) changes.scopes = checkScopeList(input.scopes)
+			if (input.monthlyQuota !== undefined) changes.monthlyQuota = checkQuota(input.monthlyQuota)
+			if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata)
+			if (input.expiresAt !== undefined)
+				changes.expiresAt = expiryFrom(deps.lifetime, input.expiresAt, undefined, now())
+			const record = await findRecord(idOrKey)
+			const updated = await call(() => store.update(record.id, changes))
+			if (updated === null) throw notFound()
+			deps.changed(record)
+			return toInfo(updated)
+		},
+		async usage(idOrKey) {
+			const record = await findRecord(idOrKey)
+			const period = deps.calendar(now())
+			const { used } = await call(() =>
+				deps.usage.consume(record.familyId, period.id, 0, Number.MAX_SAFE_INTEGER),
+			)
+			const limit = record.monthlyQuota
+			return {
+				period: period.id,
+				used,
+				limit,
+				remaining: limit === null ? null : Math.max(0, limit - used),
+				resetAt: period.resetAt,
+			}
+		},
+	}
+}
