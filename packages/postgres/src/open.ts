@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { PostgresStore } from './postgres-store.js'
+import { preparePrivateDir, tightenTree } from './private-dir.js'
 import type { Queryable } from './queryable.js'
 import type { TableOptions } from './tables.js'
 
@@ -15,6 +15,16 @@ export interface OpenPostgresStoreOptions extends TableOptions {
 	/**
 	 * PGlite data directory, created (with its parents) when missing; used when `url` is absent.
 	 * `'memory://'` keeps the database in memory. One process at a time may open a directory.
+	 *
+	 * On POSIX systems the directory is private to its owner, whatever the umask: a missing one is
+	 * created with mode 0700 (missing parents with 0755 at most, so other users cannot rename or
+	 * replace it); an existing one that the group or others can reach is changed to 0700 when this
+	 * process's user owns it, and refused with an error, unchanged, when another user does. When
+	 * the store has opened and after it has closed, nothing inside has a group or other permission
+	 * bit: PGlite writes a new database with only the umask as a guard (0666 files under umask 0),
+	 * so the store removes those bits. Files PostgreSQL creates while the database is open get
+	 * the modes it asks for (0600 for tables, indexes and WAL) less the umask; the 0700 directory
+	 * keeps all of them from other users. On Windows, permissions are left as they are.
 	 * @defaultValue 'memory://'
 	 */
 	dataDir?: string | undefined
@@ -100,11 +110,32 @@ export async function openPostgresStore(
 	} else {
 		const { PGlite } = await importOptional<PGliteModule>('@electric-sql/pglite', 'An embedded database')
 		const dataDir = options.dataDir ?? 'memory://'
-		const inMemory = dataDir.startsWith('memory://')
-		if (!inMemory) await mkdir(dirname(resolve(dataDir)), { recursive: true })
-		const db = new PGlite(inMemory ? dataDir : resolve(dataDir))
-		await db.waitReady
-		store = new PostgresStore({ ...tables, client: db, onClose: () => db.close() })
+		if (dataDir.startsWith('memory://')) {
+			const db = new PGlite(dataDir)
+			await db.waitReady
+			store = new PostgresStore({ ...tables, client: db, onClose: () => db.close() })
+		} else {
+			const dir = resolve(dataDir)
+			// The 0700 directory keeps the database from other users whatever the modes of the files
+			// PGlite writes in it: those of a new database follow the umask alone (0666 under umask 0).
+			await preparePrivateDir(dir)
+			const db = new PGlite(dir)
+			await db.waitReady
+			try {
+				await tightenTree(dir)
+			} catch (error) {
+				await db.close().catch(() => {})
+				throw error
+			}
+			store = new PostgresStore({
+				...tables,
+				client: db,
+				onClose: async () => {
+					await db.close()
+					await tightenTree(dir)
+				},
+			})
+		}
 	}
 	if (options.migrate !== false) {
 		try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -7,7 +7,7 @@ import { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from
 import { startNodeProcess } from '@keyward/internal-testing'
 import { openPostgresStore, PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifierScript } from './fixtures/paths.js'
+import { umaskZeroScript, verifierScript } from './fixtures/paths.js'
 
 // Creating a PGlite database takes seconds, so each describe opens one and gives every test
 // fresh tables under a new prefix instead.
@@ -83,5 +83,68 @@ describe('openPostgresStore on PGlite', () => {
 			await reopened.close()
 		},
 		OPEN_TIMEOUT,
+	)
+})
+
+/** Permission bits of `path`. */
+function modeOf(path: string): number {
+	return lstatSync(path).mode & 0o7777
+}
+
+/** Entries under `dir` (files and directories) with any group or other permission bit. */
+function openEntries(dir: string): string[] {
+	const found: string[] = []
+	for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+		const mode = modeOf(join(dir, entry))
+		if ((mode & 0o077) !== 0) found.push(`${entry} ${mode.toString(8)}`)
+	}
+	return found
+}
+
+describe.skipIf(process.platform === 'win32')('openPostgresStore on PGlite: file permissions', () => {
+	const parent = join(dataDir, 'permissions')
+	const dir = join(parent, 'db')
+
+	it(
+		'creates the data directory 0700 and no file in it readable by others, even with umask 0',
+		async () => {
+			const child = startNodeProcess(umaskZeroScript, { KEYWARD_PG_DATA_DIR: dir })
+			await child.waitForLine(/^result \{"ok":true\}$/, OPEN_TIMEOUT)
+			expect(await child.exited()).toBe(0)
+			expect(modeOf(dir).toString(8)).toBe('700')
+			expect(openEntries(dir)).toEqual([])
+			// The missing parent it created: not writable by others, who could otherwise swap the data directory.
+			expect(modeOf(parent) & 0o022).toBe(0)
+		},
+		OPEN_TIMEOUT,
+	)
+
+	it(
+		'tightens an existing data directory of its own that others can reach',
+		async () => {
+			// Created by the test above, so it opens fast.
+			chmodSync(dir, 0o777)
+			chmodSync(join(dir, 'base'), 0o755)
+			chmodSync(join(dir, 'PG_VERSION'), 0o666)
+			const store = await openPostgresStore({ dataDir: dir, tablePrefix: 'reopened_' })
+			expect(modeOf(dir).toString(8)).toBe('700')
+			expect(openEntries(dir)).toEqual([])
+			await store.close()
+			expect(openEntries(dir)).toEqual([])
+		},
+		OPEN_TIMEOUT,
+	)
+
+	it.skipIf(process.getuid?.() !== 0)(
+		'refuses a data directory others can reach when it belongs to another user (as root)',
+		async () => {
+			const foreign = join(parent, 'foreign')
+			mkdirSync(foreign, { mode: 0o755 })
+			chmodSync(foreign, 0o755)
+			chownSync(foreign, 65534, 65534)
+			await expect(openPostgresStore({ dataDir: foreign })).rejects.toThrow(/0755.*owned by uid 65534/)
+			expect(modeOf(foreign).toString(8)).toBe('755')
+			expect(readdirSync(foreign)).toEqual([])
+		},
 	)
 })

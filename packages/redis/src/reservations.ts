@@ -160,7 +160,8 @@ export class Reservations {
 		slot.left -= cost
 		slot.active = true
 		const used = slot.counted - slot.left
-		// Reserve the next units before these run out, so that a busy key never waits for Redis.
+		// Reserve the next units before these run out: a busy key waits for Redis only when they run
+		// out before the reply comes.
 		if (slot.left * 4 <= slot.chunk && slot.pending === undefined && slot.refusedRoom < 0)
 			this.#prefetch(slot)
 		return { allowed: true, used }

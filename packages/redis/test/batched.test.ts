@@ -2,12 +2,28 @@ import type { ConsumeResult } from '@keyward/core'
 import { runUsageCounterConformance } from '@keyward/core/testing'
 import { probeRedis, redisUrl, uniqueName, useService } from '@keyward/internal-testing'
 import { RedisUsageCounter } from '@keyward/redis'
+import fc from 'fast-check'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RESERVE } from '../src/scripts.js'
 import { deleteKeys } from './fixtures/cleanup.js'
 
 const available = useService(await probeRedis())
 const PERIOD = '2026-11'
+
+/** A reservation the counter sent to Redis, as the test saw it. */
+interface Reservation {
+	/** Units the request itself needs: 0 for a top-up made ahead of use. */
+	readonly need: number
+	/** Most units asked for. */
+	readonly want: number
+	/** Units reserved here and not yet served when it was sent (as the test counts them). */
+	heldWhenSent: number
+	/** Redis's reply: units granted, counter after. */
+	readonly reply: Promise<[number, number]>
+	/** Let the reply through to the counter. */
+	deliver(): void
+}
 
 describe('batched counting options', () => {
 	const client = { sendCommand: async () => null }
@@ -43,6 +59,113 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 		return { instance, trips }
 	}
 
+	/**
+	 * A batched counter on a fresh key whose reservations run on Redis at once but whose replies
+	 * reach it only when the test calls `answer()`: the test, not the scheduler, decides whether a
+	 * top-up is answered before the units reserved here run out. The test keeps its own account of
+	 * those units (granted by Redis minus served) to see when each reservation was sent.
+	 */
+	function gatedCounter(maxReservation: number) {
+		const id = freshId()
+		const units = { granted: 0, served: 0, maxCounted: 0 }
+		const held = () => units.granted - units.served
+		/** Every reservation sent, and those whose reply the counter has not received yet. */
+		const sent: Reservation[] = []
+		const queue: Reservation[] = []
+		const instance = new RedisUsageCounter({
+			prefix,
+			// No sweep during the test: it would give units back between requests.
+			batch: { maxReservation, releaseAfterMs: 600_000 },
+			client: {
+				sendCommand(args) {
+					if (args[1] !== RESERVE.sha && args[1] !== RESERVE.source) return client.sendCommand(args)
+					// As EVAL, so that another test file flushing the script cache cannot add a retry.
+					const reply = client.sendCommand(['EVAL', RESERVE.source, ...args.slice(2)]) as Promise<
+						[number, number]
+					>
+					let deliver = () => {}
+					const gate = new Promise<void>((resolve) => {
+						deliver = resolve
+					})
+					const reservation = {
+						need: Number(args[4]),
+						want: Number(args[5]),
+						heldWhenSent: held(),
+						reply,
+						deliver,
+					}
+					sent.push(reservation)
+					queue.push(reservation)
+					return reply.then(async (value) => {
+						await gate
+						return value
+					})
+				},
+			},
+		})
+
+		/** Hand the oldest reply to the counter and wait until it has taken it in. */
+		async function answer(): Promise<void> {
+			const reservation = queue.shift()
+			if (reservation === undefined) throw new Error('no reservation in flight')
+			const [granted, counted] = await reservation.reply
+			units.granted += granted
+			units.maxCounted = Math.max(units.maxCounted, counted)
+			reservation.deliver()
+			// The counter takes the reply in on promise callbacks, which all run before this.
+			await new Promise(setImmediate)
+		}
+
+		/** `consume` of one unit, keeping the account of the units held here. */
+		function consume(limit: number): ConsumeResult | Promise<ConsumeResult> {
+			const before = sent.length
+			const outcome = instance.consume(id, PERIOD, 1, limit)
+			if (outcome instanceof Promise) {
+				return outcome.then((result) => {
+					if (result.allowed) units.served++
+					return result
+				})
+			}
+			if (outcome.allowed) units.served++
+			// A top-up sent while this request was served: the counter had taken its unit already.
+			for (const reservation of sent.slice(before)) reservation.heldWhenSent = held()
+			return outcome
+		}
+
+		/** One request of one unit; while it waits for Redis, the reservations in flight are answered. */
+		async function request(limit: number): Promise<{ result: ConsumeResult; waited: boolean }> {
+			const outcome = consume(limit)
+			if (!(outcome instanceof Promise)) return { result: outcome, waited: false }
+			let done = false
+			const settled = outcome.finally(() => {
+				done = true
+			})
+			while (!done) {
+				if (queue.length > 0) await answer()
+				else await new Promise(setImmediate)
+			}
+			return { result: await settled, waited: true }
+		}
+
+		/** Answer what is still in flight, then close (giving the units held back). */
+		async function finish(): Promise<void> {
+			while (queue.length > 0) await answer()
+			await instance.close()
+		}
+
+		return {
+			id,
+			sent,
+			queue,
+			held,
+			answer,
+			consume,
+			request,
+			finish,
+			maxCounted: () => units.maxCounted,
+		}
+	}
+
 	const redisCount = async (keyId: string) =>
 		Number((await client.get(`${prefix}usage:{${keyId}}:${PERIOD}`)) ?? 0)
 
@@ -70,25 +193,100 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 		expect(await redisCount(id)).toBe(1000)
 	})
 
-	it('tops a busy key up in the background, so its requests do not wait for Redis', async () => {
-		const { instance } = counter({ maxReservation: 100 })
-		const id = freshId()
-		let waited = 0
+	it('sends a top-up once a quarter of the reservation is left, so a busy key waits only for its first', async () => {
+		const gated = gatedCounter(100)
+		let waits = 0
 		for (let i = 1; i <= 2000; i++) {
-			const answer = instance.consume(id, PERIOD, 1, 1_000_000)
-			if (answer instanceof Promise) waited++
-			expect(await answer).toEqual({ allowed: true, used: i })
-			// A server returns to the event loop between requests: the top-up's reply gets in then.
-			await new Promise(setImmediate)
+			// The slowest Redis that is still in time: a top-up is answered only once every unit held
+			// here has been served.
+			if (gated.held() === 0) while (gated.queue.length > 0) await gated.answer()
+			const { result, waited } = await gated.request(1_000_000)
+			if (waited) waits++
+			expect(result).toEqual({ allowed: true, used: i })
 		}
-		// Only the very first request waits for a reservation (one round trip per 100 would be 20).
-		expect(waited).toBeLessThanOrEqual(2)
-		await instance.close()
-		expect(await redisCount(id)).toBe(2000)
+		expect(waits).toBe(1)
+		const [first, ...later] = gated.sent
+		expect(first).toMatchObject({ need: 1, heldWhenSent: 0 })
+		for (const { need, want, heldWhenSent } of later) {
+			// Asked ahead of use, while units were left...
+			expect(need).toBe(0)
+			expect(heldWhenSent).toBeGreaterThan(0)
+			// ...exactly when a quarter of the reservation it tops up (to held + want) was left.
+			expect(heldWhenSent * 4).toBeLessThanOrEqual(heldWhenSent + want)
+			expect((heldWhenSent + 1) * 4).toBeGreaterThan(heldWhenSent + want)
+		}
+		// Reservations grow from 8 units to 100, then one round trip per 75 requests.
+		expect(gated.sent.length).toBeLessThanOrEqual(Math.ceil(2000 / 75) + 5)
+		await gated.finish()
+		expect(await redisCount(gated.id)).toBe(2000)
 	})
 
+	it('makes requests wait only when the units ran out before the top-up was answered, and only for that answer', async () => {
+		const gated = gatedCounter(100)
+		const consume = () => gated.consume(1_000_000)
+		const first = consume()
+		expect(first).toBeInstanceOf(Promise)
+		await gated.answer()
+		expect(await first).toEqual({ allowed: true, used: 1 })
+		let used = 1
+		// Served here until the top-up goes out, then from what is left while Redis does not answer.
+		while (gated.queue.length === 0) expect(consume()).toEqual({ allowed: true, used: ++used })
+		while (gated.held() > 0) expect(consume()).toEqual({ allowed: true, used: ++used })
+		expect(gated.sent).toHaveLength(2)
+		// Out of units with the top-up unanswered: requests wait for it and send nothing more.
+		const waiting = Array.from({ length: 5 }, consume)
+		for (const answer of waiting) expect(answer).toBeInstanceOf(Promise)
+		await new Promise(setImmediate)
+		expect(gated.sent).toHaveLength(2)
+		await gated.answer()
+		expect(await Promise.all(waiting)).toEqual(
+			[1, 2, 3, 4, 5].map((k) => ({ allowed: true, used: used + k })),
+		)
+		used += 5
+		// Answered: no request waits, up to and after the next top-up.
+		while (gated.queue.length === 0) expect(consume()).toEqual({ allowed: true, used: ++used })
+		expect(consume()).toEqual({ allowed: true, used: ++used })
+		expect(gated.sent).toHaveLength(3)
+		await gated.finish()
+		expect(await redisCount(gated.id)).toBe(used)
+	})
+
+	it('serves exactly the limit, never more, whenever Redis answers', async () => {
+		// For each step: answer the reservations in flight first or not, then send a burst of requests.
+		const step = fc.record({ answerFirst: fc.boolean(), burst: fc.integer({ min: 1, max: 4 }) })
+		await fc.assert(
+			fc.asyncProperty(
+				fc.integer({ min: 1, max: 200 }),
+				fc.integer({ min: 1, max: 100 }),
+				fc.array(step, { minLength: 1, maxLength: 120 }),
+				async (limit, maxReservation, steps) => {
+					const gated = gatedCounter(maxReservation)
+					const allowed: number[] = []
+					let requests = 0
+					// Enough requests to reach the limit, whatever the steps.
+					for (let s = 0; requests < limit + 20; s++) {
+						const { answerFirst, burst } = steps[s % steps.length] as { answerFirst: boolean; burst: number }
+						if (answerFirst) while (gated.queue.length > 0) await gated.answer()
+						const answers = Array.from({ length: burst }, () => gated.request(limit))
+						requests += burst
+						for (const { result } of await Promise.all(answers)) {
+							if (result.allowed) allowed.push(result.used)
+							else expect(result.used).toBeLessThanOrEqual(limit)
+						}
+					}
+					expect(gated.maxCounted()).toBeLessThanOrEqual(limit)
+					expect(allowed.sort((a, b) => a - b)).toEqual(Array.from({ length: limit }, (_, k) => k + 1))
+					await gated.finish()
+					expect(await redisCount(gated.id)).toBe(limit)
+				},
+			),
+			{ numRuns: 40 },
+		)
+	}, 60_000)
+
 	it('gives unused units back on flush and close, so the counter holds exactly what was used', async () => {
-		const { instance } = counter({ maxReservation: 50 })
+		// No sweep meanwhile: it would give idle units back before the first check.
+		const { instance } = counter({ maxReservation: 50, releaseAfterMs: 600_000 })
 		const id = freshId()
 		for (let i = 0; i < 200; i++) await instance.consume(id, PERIOD, 1, 10_000)
 		expect(await redisCount(id)).toBeGreaterThan(200)
