@@ -1,12 +1,35 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createKeyward, type KeyInfo, type KeyManagementPolicy, type Keyward } from '@keyward/core'
+import {
+	createKeyward,
+	type KeyInfo,
+	type KeyManagementPolicy,
+	type Keyward,
+	MemoryStore,
+} from '@keyward/core'
 import request from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { HeaderReader, KeyRouterAdapter } from './adapter-key-router.js'
 import { countBytesRead, ENDLESS_BODY_CAP, sendEndlessBody } from './endless-body.js'
 
 const servers: Server[] = []
+
+/**
+ * `store` with every call answered a macrotask later, as a store across a network answers: without
+ * it, an in-process store would hide races between reading and writing.
+ */
+export function withLatency<T extends object>(store: T): T {
+	return new Proxy(store, {
+		get(target, property, receiver) {
+			const value: unknown = Reflect.get(target, property, receiver)
+			if (typeof value !== 'function') return value
+			return async (...args: unknown[]) => {
+				await new Promise((resolve) => setImmediate(resolve))
+				return value.apply(target, args)
+			}
+		},
+	})
+}
 
 /** Serve `app` on 127.0.0.1; closed when the file ends. */
 async function listen(app: RequestListener): Promise<number> {
@@ -31,7 +54,7 @@ export function describeKeyManagementAttacks(adapter: KeyRouterAdapter): void {
 
 	function setup(
 		options: Partial<KeyManagementPolicy<HeaderReader>> = {},
-		keyward: Keyward = createKeyward(),
+		keyward: Keyward = createKeyward({ store: withLatency(new MemoryStore()) }),
 	) {
 		const app = adapter.appFor(
 			keyward,
