@@ -1,4 +1,5 @@
-import type { KeyInfo, RejectCode } from './types.js'
+import type { KeyInfo } from './types.js'
+import type { RejectCode } from './wire.js'
 
 /** Events keyward emits, for audit logs and metrics. None carries key text or hashes. */
 export interface KeywardEvents {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { RejectCode } from './types.js'
+import type { RejectCode } from './wire.js'
 
 /** Throttling of clients that keep presenting bad keys. */
 export interface FailureLimitOptions {

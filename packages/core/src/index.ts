@@ -59,7 +59,7 @@ export {
 	type QuotaPeriodOptions,
 } from './quota-period.js'
 export { type RedactOptions, redactHeaders, redactText, redactUrl } from './redact.js'
-export { REJECTIONS } from './rejections.js'
+export { REJECT_CODES, REJECTIONS, type RejectCode, type RejectStatus } from './wire.js'
 export { type CheckScopesResult, checkScopes, SCOPE_PATTERN, scopeGrants } from './scopes.js'
 export type {
 	AuditAction,
@@ -78,8 +78,6 @@ export type {
 	KeyRotation,
 	KeyStore,
 	QuotaState,
-	RejectCode,
-	RejectStatus,
 	RequestLike,
 	RotationResult,
 	UsageCounter,

@@ -1,3 +1,5 @@
+import type { RejectCode, RejectStatus } from './wire.js'
+
 /** Public description of an API key. Never contains the key text or its hash. */
 export interface KeyInfo {
 	/** Short public identifier, shown in listings and used to revoke. Not enough to authenticate. */
@@ -215,23 +217,6 @@ export interface RequestLike {
 	/** Raw header list as Node provides it; used to detect repeated `Authorization` headers. */
 	rawHeaders?: readonly string[] | undefined
 }
-
-/** Why a request was refused. */
-export type RejectCode =
-	| 'missing'
-	| 'malformed'
-	| 'invalid'
-	| 'revoked'
-	| 'expired'
-	| 'ambiguous'
-	| 'wrong_environment'
-	| 'insufficient_scope'
-	| 'quota_exceeded'
-	| 'too_many_failures'
-	| 'unavailable'
-
-/** HTTP statuses a refusal can carry. */
-export type RejectStatus = 401 | 403 | 429 | 503
 
 /** Quota state after a successful verification. */
 export interface QuotaState {

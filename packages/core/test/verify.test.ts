@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createKeyward } from '../src/keyward.js'
 import { MemoryStore } from '../src/memory-store.js'
-import { REJECTIONS } from '../src/rejections.js'
+import { REJECTIONS } from '../src/wire.js'
 import type { KeyRecord } from '../src/types.js'
 import { brokenStore, delegate, setup } from './helpers.js'
 
