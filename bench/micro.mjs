@@ -1,6 +1,7 @@
 // Micro suite: keyward's verifier in-process, no HTTP. Run pinned to one core by run.mjs.
 // Throughput tasks run BATCH sequential awaited calls per sample; latency tasks time single calls.
-import { createKeyward, generateKey, MemoryStore } from '@keyward/core'
+import { createKeyward, MemoryStore } from '@keyward/core'
+import { generateKey } from '@keyward/core/testing'
 import { Bench } from 'tinybench'
 import { machine, pgUrl, reachable, saveResult, uniqueName } from './lib/env.mjs'
 

@@ -1,13 +1,6 @@
 import type { Server } from 'node:http'
-import {
-	type ConsumeResult,
-	createKeyward,
-	type KeyRecord,
-	type KeyStore,
-	type Keyward,
-	type KeywardOptions,
-	MemoryStore,
-} from '@keyward/core'
+import { createKeyward, type KeyStore, type Keyward, type KeywardOptions, MemoryStore } from '@keyward/core'
+import type { ConsumeResult, KeyRecord } from '@keyward/core/testing'
 import { failingStore, forwardingStore } from '@keyward/core/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { expectRefusal, hangingStore, secret, send } from './adapter-harness.js'

@@ -1,12 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import {
-	createKeyward,
-	type KeyInfo,
-	type KeyManagementPolicy,
-	type Keyward,
-	MemoryStore,
-} from '@keyward/core'
+import { createKeyward, type KeyInfo, type Keyward, MemoryStore } from '@keyward/core'
+import type { KeyManagementPolicy } from '@keyward/core/management'
 import request from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { HeaderReader, KeyRouterAdapter } from './adapter-key-router.js'

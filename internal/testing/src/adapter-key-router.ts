@@ -1,14 +1,7 @@
 import type { RequestListener } from 'node:http'
-import {
-	type AuditEntry,
-	attachAuditSink,
-	createKeyward,
-	type KeyInfo,
-	type KeyManagementPolicy,
-	type Keyward,
-	keyPattern,
-	scopeGrants,
-} from '@keyward/core'
+import { createKeyward, type KeyInfo, type Keyward, keyPattern } from '@keyward/core'
+import { scopeGrants } from '@keyward/core/adapter'
+import { type AuditEntry, attachAuditSink, type KeyManagementPolicy } from '@keyward/core/management'
 import { failingStore } from '@keyward/core/testing'
 import fc from 'fast-check'
 import request from 'supertest'

@@ -3,7 +3,7 @@ import {
 	createKeyward,
 	type HideCredentials,
 	type Keyward,
-	type KeywardEventName,
+	type KeywardEvents,
 	keyPattern,
 	MemoryStore,
 } from '@keyward/core'
@@ -51,7 +51,7 @@ export function describeAdapterLogging(
 	let secrets: string[] = []
 
 	beforeAll(async () => {
-		const names: KeywardEventName[] = [
+		const names: (keyof KeywardEvents)[] = [
 			'key.created',
 			'key.revoked',
 			'request.verified',

@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
-import { createKeyward, isKeywardError, redactText, withAuditContext } from '@keyward/core'
+import { createKeyward, isKeywardError, redactText } from '@keyward/core'
+import { withAuditContext } from '@keyward/core/management'
 import { CommanderError } from 'commander'
 import type { Output } from './commands.js'
 import { type DatabaseLocation, type OpenDatabaseFn, openDatabase } from './database.js'

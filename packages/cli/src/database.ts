@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { type AuditEntry, type AuditQuery, createKeyward, type Keyward } from '@keyward/core'
+import { createKeyward, type Keyward } from '@keyward/core'
+import type { AuditEntry, AuditQuery } from '@keyward/core/management'
 import { openPostgresStore } from '@keyward/postgres'
 import { UserError } from './errors.js'
 

@@ -1,4 +1,4 @@
-import { SCOPE_PATTERN } from '@keyward/core'
+import { SCOPE_PATTERN } from '@keyward/core/adapter'
 import { InvalidArgumentError } from 'commander'
 import { parseDuration } from './duration.js'
 

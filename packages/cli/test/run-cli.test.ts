@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import { createKeyward, generateKey, keyPattern, MemoryStore } from '@keyward/core'
+import { createKeyward, keyPattern, MemoryStore } from '@keyward/core'
+import { generateKey } from '@keyward/core/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type AuditLog, type CliIo, type DatabaseLocation, runCli } from '../src/index.js'

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
-import { createKeyward, generateKey, type KeyStore, type Keyward, MemoryStore } from '@keyward/core'
-import { failingStore } from '@keyward/core/testing'
+import { createKeyward, type KeyStore, type Keyward, MemoryStore } from '@keyward/core'
+import { failingStore, generateKey } from '@keyward/core/testing'
 import { createApp } from '@keyward/example-express/app'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

@@ -1,4 +1,23 @@
+export {
+	hideCredentials,
+	hideCredentialsInKoa,
+	type KoaContextCopies,
+	type RequestCopies,
+} from './credential-hiding.js'
 export { isSameOriginRequest, type SameOriginCheck } from './cross-site.js'
+export { KEY_MANAGEMENT_BODY_LIMIT, readKeyManagementBody } from './key-management-body.js'
+export {
+	isPreflight,
+	type MiddlewareHost,
+	type MiddlewareOptions,
+	passMissing,
+	type ResolvedMiddlewareOptions,
+	refusalBody,
+	resolveMiddlewareOptions,
+	resolveScopes,
+	scopeRefusal,
+} from './middleware.js'
+export { rejectUnknownOptions } from './options.js'
 export {
 	hasRequestBody,
 	isJsonMediaType,
@@ -7,3 +26,5 @@ export {
 	readRequestBody,
 	type WithHeaders,
 } from './request-body.js'
+export { SCOPE_PATTERN, scopeGrants } from './scopes.js'
+export type { CredentialHiding } from './types.js'

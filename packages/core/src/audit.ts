@@ -1,8 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { appendFile } from 'node:fs/promises'
+import { currentAuditStamp } from './audit-context.js'
 import { KeywardError } from './errors.js'
 import type { Keyward } from './keyward.js'
-import type { AuditAction, AuditEntry, AuditStamp, KeyInfo } from './types.js'
+import type { AuditAction, AuditEntry } from './store-types.js'
+import type { KeyInfo } from './types.js'
 
 /** Every {@link AuditAction}, in lifecycle order. */
 export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
@@ -17,12 +18,6 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
 export interface AuditSink {
 	/** Record one entry. A rejection is reported to `onError` of {@link attachAuditSink}. */
 	write(entry: AuditEntry): void | Promise<void>
-}
-
-/** Who is acting, and from where, for the management calls made inside {@link withAuditContext}. */
-export interface AuditContext {
-	actor?: string | null | undefined
-	source?: string | null | undefined
 }
 
 /** Options of {@link attachAuditSink}. */
@@ -44,33 +39,6 @@ export interface AuditSubscription {
 	flush(): Promise<void>
 	/** Stop recording; entries already produced are still written. */
 	detach(): void
-}
-
-const contexts = new AsyncLocalStorage<AuditContext>()
-const MAX_LABEL = 256
-
-/** A label fit for an audit entry: a string of at most 256 characters, else `null`. */
-function label(value: unknown): string | null {
-	return typeof value === 'string' && value.length > 0 ? value.slice(0, MAX_LABEL) : null
-}
-
-/** Actor and source of the surrounding {@link withAuditContext}, else the fallbacks. */
-export function currentAuditStamp(fallback?: Readonly<AuditContext>): AuditStamp {
-	const context = contexts.getStore()
-	return {
-		actor: context?.actor ?? label(fallback?.actor),
-		source: context?.source ?? label(fallback?.source),
-	}
-}
-
-/**
- * Run `fn` with `context` as the actor and source of every audit entry its management calls
- * produce (the context follows `await`s). Adapters and the CLI wrap their calls in it.
- * @example
- * await withAuditContext({ actor: userId, source: req.ip }, () => keyward.revokeKey(id))
- */
-export function withAuditContext<T>(context: Readonly<AuditContext>, fn: () => T): T {
-	return contexts.run({ actor: label(context?.actor), source: label(context?.source) }, fn)
 }
 
 /**
@@ -95,8 +63,7 @@ export function attachAuditSink(
 	if (typeof sink?.write !== 'function') {
 		throw new KeywardError('invalid_argument', 'attachAuditSink expects a sink with a write(entry) method')
 	}
-	const fallbackActor = label(options.actor)
-	const fallbackSource = label(options.source)
+	const fallback = { actor: options.actor, source: options.source }
 	const onError =
 		options.onError ??
 		((error: unknown) =>
@@ -105,14 +72,14 @@ export function attachAuditSink(
 	let tail: Promise<void> = Promise.resolve()
 
 	function record(action: AuditAction, key: KeyInfo, at: Date, previous?: KeyInfo): void {
-		const context = contexts.getStore()
+		const { actor, source } = currentAuditStamp(fallback)
 		const entry: AuditEntry = Object.freeze({
 			at,
 			action,
 			keyId: key.id,
 			owner: key.owner,
-			actor: context?.actor ?? fallbackActor,
-			source: context?.source ?? fallbackSource,
+			actor,
+			source,
 			previousKeyId: previous?.id ?? null,
 		})
 		tail = tail

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { KeyManagementRefusal } from './key-management.js'
+import { KeyManagementRefusal } from './key-management-policy.js'
 import { hasRequestBody, isJsonMediaType, mediaTypeOf, readRequestBody } from './request-body.js'
 
 /** Largest key-management request body read. */

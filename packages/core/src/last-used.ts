@@ -1,5 +1,5 @@
 import type { EventHub } from './events.js'
-import type { KeyStore } from './types.js'
+import type { KeyStore } from './store-types.js'
 
 /** Coalesces `lastUsedAt` writes: at most one store write per key per interval. */
 export interface LastUsedTracker {

@@ -6,16 +6,14 @@ import type {
 	AuditQuery,
 	AuditStamp,
 	ChangeOptions,
-	ConsumeResult,
 	CreateRecordOptions,
 	DeleteOptions,
-	KeyPatch,
-	KeyRecord,
 	KeyRotation,
 	KeyStore,
 	RotationResult,
 	UsageCounter,
-} from './types.js'
+} from './store-types.js'
+import type { ConsumeResult, KeyPatch, KeyRecord } from './types.js'
 
 /** Audit entries a {@link MemoryStore} keeps; older ones are dropped first. */
 const AUDIT_KEPT = 10_000

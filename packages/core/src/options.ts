@@ -4,9 +4,10 @@ import type { ExtractOptions } from './extract.js'
 import type { FailureLimitOptions } from './failure-limiter.js'
 import type { Pepper } from './hash.js'
 import { LABEL_PATTERN } from './key-format.js'
+import type { LifetimePolicy } from './lifetime.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
-import { SCOPE_PATTERN } from './scopes.js'
-import type { HideCredentials, InvalidationChannel, KeyStore, UsageCounter, VerifyOptions } from './types.js'
+import type { KeyStore, UsageCounter } from './store-types.js'
+import type { HideCredentials, InvalidationChannel } from './types.js'
 
 /** Options of `createKeyward`. Unknown or invalid options throw `KeywardError('invalid_option')`. */
 export interface KeywardOptions {
@@ -41,7 +42,7 @@ export interface KeywardOptions {
 	/** `lastUsedAt` writes, coalesced per key; `false` turns tracking off. */
 	lastUsed?: { intervalMs?: number | undefined } | false | undefined
 	/** Key lifetime policy for `createKey` and `rotateKey`. */
-	lifetime?: { defaultMs?: number | undefined; maxMs?: number | undefined } | undefined
+	lifetime?: LifetimePolicy | undefined
 	/**
 	 * Refuse clients (by IP, as the adapter reports it) that keep presenting bad keys, with
 	 * `429 too_many_failures`, until their window ends. @defaultValue false (off)
@@ -192,42 +193,4 @@ export function validateOptions(options: Readonly<KeywardOptions>): void {
 		}
 	}
 	if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function')
-}
-
-/** Validate a scope list given to middleware; returns a frozen copy. */
-export function resolveScopes(scopes: unknown, where: string): readonly string[] {
-	if (!Array.isArray(scopes)) fail(`${where} must be an array of scope strings`)
-	for (const scope of scopes) {
-		if (typeof scope !== 'string' || !SCOPE_PATTERN.test(scope)) {
-			fail(`${where} must contain only scopes of 1-128 printable ASCII characters without spaces`)
-		}
-	}
-	return Object.freeze([...(scopes as string[])])
-}
-
-/**
- * Validate the `VerifyOptions` part of an adapter's options once, at start-up, and return a frozen
- * copy holding only the fields that were given.
- */
-export function resolveVerifyOptions(options: Readonly<VerifyOptions>): Readonly<VerifyOptions> {
-	const { scopes, hideCredentials, cost, client } = options
-	const out: VerifyOptions = {}
-	if (client !== undefined) fail('client is set per request by the adapter, not as an option')
-	if (scopes !== undefined) out.scopes = resolveScopes(scopes, 'scopes')
-	if (hideCredentials !== undefined) {
-		if (hideCredentials !== 'query' && typeof hideCredentials !== 'boolean') {
-			fail('hideCredentials must be "query", true or false')
-		}
-		out.hideCredentials = hideCredentials
-	}
-	if (cost !== undefined) {
-		if (!Number.isSafeInteger(cost) || cost < 0) fail('cost must be a non-negative integer')
-		out.cost = cost
-	}
-	return Object.freeze(out)
-}
-
-/** `true` for a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`), which never carries credentials. */
-export function isPreflight(req: { method?: string | undefined; headers: Record<string, unknown> }): boolean {
-	return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined
 }

@@ -1,5 +1,6 @@
 import { KeywardError } from './errors.js'
-import type { ConsumeResult, UsageCounter } from './types.js'
+import type { UsageCounter } from './store-types.js'
+import type { ConsumeResult } from './types.js'
 
 /** How keyward talks to stores and counters: bounded in time, and failing closed. */
 export interface StoreBoundary {

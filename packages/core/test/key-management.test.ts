@@ -1,13 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { createKeyward, KeywardError } from '../src/index.js'
 import {
 	createKeyManager,
-	createKeyward,
 	KEY_MANAGEMENT_ROUTES,
 	type KeyManagementCall,
 	KeyManagementRefusal,
-	KeywardError,
-} from '../src/index.js'
+} from '../src/management.js'
 
 type Req = { user?: string | undefined }
 const host = { name: 'testManager', request: 'req' }

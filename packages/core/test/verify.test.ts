@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { hideCredentials } from '../src/credential-hiding.js'
 import { createKeyward } from '../src/keyward.js'
 import { MemoryStore } from '../src/memory-store.js'
-import { REJECTIONS } from '../src/wire.js'
 import type { KeyRecord } from '../src/types.js'
+import { REJECTIONS } from '../src/wire.js'
 import { brokenStore, delegate, setup } from './helpers.js'
 
 const CHALLENGE = { 'WWW-Authenticate': 'Apikey realm="api"' }
@@ -172,26 +173,39 @@ describe('verify: the status table', () => {
 })
 
 describe('verify: request handling', () => {
-	it('strips a query key from req.url by default, on success and failure', async () => {
+	it('never edits the request; reports a query key to hide, on success and failure', async () => {
 		const { keyward } = setup()
 		const { key } = await keyward.createKey({ owner: 'acme' })
 		const ok = { headers: {}, url: `/r?x=1&api_key=${key}` }
-		expect((await keyward.verify(ok)).ok).toBe(true)
+		const passed = await keyward.verify(ok)
+		expect(passed.ok).toBe(true)
+		expect(ok.url).toBe(`/r?x=1&api_key=${key}`)
+		expect(passed.hide).toMatchObject({ url: '/r?x=1', headers: [] })
+		expect(passed.hide?.stripUrl(`/base/r?api_key=${key}#top`)).toBe('/base/r#top')
+		hideCredentials(ok, passed.hide)
 		expect(ok.url).toBe('/r?x=1')
 		const bad = { headers: {}, url: '/r?api_key=kw_typo&y=2' }
-		expect((await keyward.verify(bad)).ok).toBe(false)
-		expect(bad.url).toBe('/r?y=2')
+		const refused = await keyward.verify(bad)
+		expect(refused).toMatchObject({ ok: false, code: 'malformed', hide: { url: '/r?y=2' } })
+		// A key in a header leaves nothing to hide by default: the common case allocates nothing.
+		expect((await keyward.verify({ headers: { 'x-api-key': key }, url: '/r' })).hide).toBeUndefined()
 	})
 
-	it('hideCredentials true removes the header; false leaves the request alone', async () => {
+	it('hideCredentials true reports the header; false reports nothing', async () => {
 		const { keyward } = setup()
 		const { key } = await keyward.createKey({ owner: 'acme' })
-		const a = { headers: { authorization: `Apikey ${key}` } as Record<string, string | undefined>, url: '/' }
-		await keyward.verify(a, { hideCredentials: true })
+		const a = {
+			headers: { authorization: `Apikey ${key}` } as Record<string, string | undefined>,
+			rawHeaders: ['Authorization', `Apikey ${key}`, 'Accept', '*/*'],
+			url: '/',
+		}
+		const result = await keyward.verify(a, { hideCredentials: true })
+		expect(result.hide).toMatchObject({ url: undefined, headers: ['authorization'] })
+		hideCredentials(a, result.hide)
 		expect(a.headers.authorization).toBeUndefined()
+		expect(a.rawHeaders).toEqual(['Accept', '*/*'])
 		const b = { headers: {}, url: `/?api_key=${key}` }
-		await keyward.verify(b, { hideCredentials: false })
-		expect(b.url).toBe(`/?api_key=${key}`)
+		expect((await keyward.verify(b, { hideCredentials: false })).hide).toBeUndefined()
 	})
 
 	it('coalesces concurrent cache misses into one store lookup', async () => {
@@ -237,7 +251,9 @@ describe('verify: hardening', () => {
 			rawHeaders: ['Authorization', 'Apikey kw_a', 'X-Api-Key', 'kw_b', 'Accept', '*/*'],
 			url: '/',
 		}
-		expect(await keyward.verify(req, { hideCredentials: true })).toMatchObject({ code: 'ambiguous' })
+		const result = await keyward.verify(req, { hideCredentials: true })
+		expect(result).toMatchObject({ code: 'ambiguous', hide: { headers: ['authorization', 'x-api-key'] } })
+		hideCredentials(req, result.hide)
 		expect(req.headers).toEqual({})
 		expect(req.rawHeaders).toEqual(['Accept', '*/*'])
 	})

@@ -1,8 +1,13 @@
-import { isPreflight, type KeyInfo, type Keyward } from '@keyward/core'
-import type { RequestHandler } from 'express'
-import { hideCredentialCopies } from './hide.js'
-import { type ApiKeyAuthOptions, resolveOptions } from './options.js'
-import { reject, rememberMissing } from './respond.js'
+import type { KeyInfo, Keyward } from '@keyward/core'
+import {
+	hideCredentials,
+	isPreflight,
+	type MiddlewareOptions,
+	passMissing,
+	resolveMiddlewareOptions,
+} from '@keyward/core/adapter'
+import type { Request, RequestHandler, Response } from 'express'
+import { reject } from './respond.js'
 
 declare global {
 	namespace Express {
@@ -14,10 +19,18 @@ declare global {
 }
 
 /**
+ * Options of {@link apiKeyAuth}: `scopes`, `hideCredentials` and `cost` of core's `verify`, plus
+ * `optional`, `skip(req, res)` and `preflight`.
+ */
+export interface ApiKeyAuthOptions
+	extends MiddlewareOptions<(req: Request, res: Response) => boolean | Promise<boolean>> {}
+
+/**
  * Authenticate requests with keyward. On success `req.apiKey` holds the key's public info and the
  * response carries the key's RateLimit headers; otherwise the request is answered with JSON
  * `{ "detail": ..., "code": ... }` and the status and headers core chose (`WWW-Authenticate` on 401,
- * `Retry-After` on 429), and `next()` is not called.
+ * `Retry-After` on 429), and `next()` is not called. A key in the query is removed from `req.url`,
+ * `req.originalUrl` and `req.query` before anything else sees the request.
  *
  * Options are validated at once: an unknown or invalid option throws `KeywardError('invalid_option')`.
  * @param keyward - the verifier from `createKeyward()`
@@ -28,24 +41,23 @@ declare global {
  * app.get('/api/me', (req, res) => res.json({ owner: req.apiKey?.owner }))
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): RequestHandler {
-	const { optional, skip, authenticatePreflight, verify } = resolveOptions(keyward, options)
+	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
+		name: 'apiKeyAuth',
+		// Honours `app.set('trust proxy', ...)`; read only when a failure limit is configured.
+		client: (req) => (req as Request).ip,
+	})
 	return async function apiKeyAuthMiddleware(req, res, next) {
 		if (!authenticatePreflight && isPreflight(req)) return next()
 		if (skip !== undefined && (await skip(req, res))) return next()
-		const urlBefore = req.url
-		// The client address honours the framework's trust-proxy setting; it is read only when needed.
-		const result = await keyward.verify(
-			req,
-			keyward.limitsFailures && req.ip !== undefined ? { ...verify, client: req.ip } : verify,
-		)
-		hideCredentialCopies(keyward, req, urlBefore)
+		const result = await keyward.verify(req, verify)
+		hideCredentials(req, result.hide)
 		if (result.ok) {
 			req.apiKey = result.key
 			res.set(result.headers)
 			return next()
 		}
 		if (optional && result.code === 'missing') {
-			rememberMissing(req, result)
+			passMissing(req, result)
 			return next()
 		}
 		reject(res, result)

@@ -1,6 +1,6 @@
-import { checkScopes, resolveScopes } from '@keyward/core'
+import { resolveScopes, scopeRefusal } from '@keyward/core/adapter'
 import type { RequestHandler } from 'express'
-import { refusalFor, reject } from './respond.js'
+import { reject } from './respond.js'
 
 /**
  * Require every one of `scopes` on the key that {@link apiKeyAuth} verified earlier in the chain:
@@ -15,8 +15,8 @@ import { refusalFor, reject } from './respond.js'
 export function requireScopes(...scopes: string[]): RequestHandler {
 	const required = resolveScopes(scopes, 'requireScopes arguments')
 	return function requireScopesMiddleware(req, res, next) {
-		const result = checkScopes(req.apiKey, required)
-		if (!result.ok) return reject(res, refusalFor(req, result))
+		const refusal = scopeRefusal(req, req.apiKey, required)
+		if (refusal !== undefined) return reject(res, refusal)
 		next()
 	}
 }

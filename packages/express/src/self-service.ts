@@ -1,10 +1,6 @@
-import {
-	createKeyManager,
-	KEY_MANAGEMENT_ROUTES,
-	type KeyManagementPolicy,
-	type Keyward,
-	readKeyManagementBody,
-} from '@keyward/core'
+import type { Keyward } from '@keyward/core'
+import { readKeyManagementBody } from '@keyward/core/adapter'
+import { createKeyManager, KEY_MANAGEMENT_ROUTES, type KeyManagementPolicy } from '@keyward/core/management'
 import express, { type RequestHandler, type Response, type Router } from 'express'
 
 /** Options of {@link keyManagementRouter}: the policy of `@keyward/core`'s key manager, for Express requests. */

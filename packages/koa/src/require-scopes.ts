@@ -1,6 +1,6 @@
-import { checkScopes, resolveScopes } from '@keyward/core'
+import { resolveScopes, scopeRefusal } from '@keyward/core/adapter'
 import type { Middleware } from 'koa'
-import { refusalFor, reject } from './respond.js'
+import { reject } from './respond.js'
 
 /**
  * Require every one of `scopes` on the key that {@link apiKeyAuth} verified earlier in the chain:
@@ -15,8 +15,8 @@ import { refusalFor, reject } from './respond.js'
 export function requireScopes(...scopes: string[]): Middleware {
 	const required = resolveScopes(scopes, 'requireScopes arguments')
 	return async function requireScopesMiddleware(ctx, next) {
-		const result = checkScopes(ctx.state.apiKey, required)
-		if (!result.ok) return reject(ctx, refusalFor(ctx.req, result))
+		const refusal = scopeRefusal(ctx.req, ctx.state.apiKey, required)
+		if (refusal !== undefined) return reject(ctx, refusal)
 		await next()
 	}
 }

@@ -1,12 +1,11 @@
+import { type Keyward, KeywardError } from '@keyward/core'
+import { readKeyManagementBody } from '@keyward/core/adapter'
 import {
 	createKeyManager,
 	KEY_MANAGEMENT_ROUTES,
 	type KeyManagementOperation,
 	type KeyManagementPolicy,
-	type Keyward,
-	KeywardError,
-	readKeyManagementBody,
-} from '@keyward/core'
+} from '@keyward/core/management'
 import type { Context, Middleware } from 'koa'
 
 /** Options of {@link keyManagementRouter}: the policy of `@keyward/core`'s key manager, for Koa contexts. */

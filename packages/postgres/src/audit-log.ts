@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS, type AuditEntry, type AuditQuery, type AuditSink } from '@keyward/core'
+import { AUDIT_ACTIONS, type AuditEntry, type AuditQuery, type AuditSink } from '@keyward/core/management'
 import { AUDIT_COLUMNS, auditListQuery, auditTableStatements, toAuditEntry } from './audit-sql.js'
 import type { Queryable } from './queryable.js'
 import { type TableNames, type TableOptions, tableNames } from './tables.js'

@@ -1,4 +1,4 @@
-import type { AuditAction, AuditEntry, AuditQuery } from '@keyward/core'
+import type { AuditAction, AuditEntry, AuditQuery } from '@keyward/core/management'
 
 /** Columns of the audit table, in the order of an entry's fields. */
 export const AUDIT_COLUMNS = 'at, action, key_id, owner, actor, source, previous_key_id'

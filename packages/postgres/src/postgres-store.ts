@@ -1,19 +1,15 @@
-import {
-	type AuditEntry,
-	type AuditQuery,
-	type AuditStamp,
-	type ChangeOptions,
-	type ConsumeResult,
-	type CreateRecordOptions,
-	type DeleteOptions,
-	type KeyPatch,
-	type KeyRecord,
-	type KeyRotation,
-	type KeyStore,
-	KeywardError,
-	type RotationResult,
-	type UsageCounter,
-} from '@keyward/core'
+import { type KeyStore, KeywardError, type UsageCounter } from '@keyward/core'
+import type { AuditEntry, AuditQuery, AuditStamp } from '@keyward/core/management'
+import type {
+	ChangeOptions,
+	ConsumeResult,
+	CreateRecordOptions,
+	DeleteOptions,
+	KeyPatch,
+	KeyRecord,
+	KeyRotation,
+	RotationResult,
+} from '@keyward/core/testing'
 import { AUDIT_COLUMNS, auditListQuery, toAuditEntry } from './audit-sql.js'
 import { migrationStatement, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'

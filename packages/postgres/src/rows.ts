@@ -1,4 +1,4 @@
-import type { KeyPatch, KeyRecord } from '@keyward/core'
+import type { KeyPatch, KeyRecord } from '@keyward/core/testing'
 
 /** Columns of the keys table, in the order of {@link recordParams}. */
 export const RECORD_COLUMNS =

@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { PGlite } from '@electric-sql/pglite'
+import { createKeyward, keyPattern } from '@keyward/core'
 import {
 	type AuditAction,
 	type AuditEntry,
 	attachAuditSink,
 	createJsonLinesAuditSink,
-	createKeyward,
-	keyPattern,
 	withAuditContext,
-} from '@keyward/core'
+} from '@keyward/core/management'
 import { pgUrl, probePostgres, uniqueName, useService } from '@keyward/internal-testing'
 import { PostgresAuditLog, PostgresStore, type Queryable } from '@keyward/postgres'
 import fc from 'fast-check'

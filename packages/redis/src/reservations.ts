@@ -1,4 +1,4 @@
-import type { ConsumeResult } from '@keyward/core'
+import type { ConsumeResult } from '@keyward/core/testing'
 import { pair, RELEASE, RESERVE, type Script } from './scripts.js'
 
 /** Options of batched counting: see `RedisUsageCounterOptions.batch`. */

@@ -1,4 +1,5 @@
-import type { ConsumeResult, UsageCounter } from '@keyward/core'
+import type { UsageCounter } from '@keyward/core'
+import type { ConsumeResult } from '@keyward/core/testing'
 import type { RedisCommandClient } from './client.js'
 import { type RedisBatchOptions, Reservations } from './reservations.js'
 import { CONSUME, pair, runScript, type Script } from './scripts.js'

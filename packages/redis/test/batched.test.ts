@@ -1,4 +1,4 @@
-import type { ConsumeResult } from '@keyward/core'
+import type { ConsumeResult } from '@keyward/core/testing'
 import { runUsageCounterConformance } from '@keyward/core/testing'
 import { probeRedis, redisUrl, uniqueName, useService } from '@keyward/internal-testing'
 import { RedisUsageCounter } from '@keyward/redis'

@@ -1,4 +1,5 @@
-import { type KeyInfo, SCOPE_PATTERN } from '@keyward/core'
+import type { KeyInfo } from '@keyward/core'
+import { SCOPE_PATTERN } from '@keyward/core/adapter'
 import type { JWTPayload } from 'jose'
 import type { TokenClaims } from './types.js'
 

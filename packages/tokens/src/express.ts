@@ -1,5 +1,6 @@
 import type { KeyInfo } from '@keyward/core'
-import type { Request, RequestHandler, Response } from 'express'
+import { hideCredentials } from '@keyward/core/adapter'
+import type { RequestHandler, Response } from 'express'
 import type { TokenIssuer } from './issuer.js'
 import { resolveTokenAuth, type TokenAuthOptions } from './token-auth.js'
 import {
@@ -64,11 +65,6 @@ export function tokenAuth(
 	}
 }
 
-/** Keep Express's copy of the URL in line when the key was read from (and removed from) the query. */
-function hideOriginalUrl(issuer: TokenIssuer, req: Request, urlBefore: string): void {
-	if (req.url !== urlBefore) req.originalUrl = issuer.keyward.hideQueryCredentials(req.originalUrl)
-}
-
 /**
  * `POST /token`: trade the request's API key (read like `apiKeyAuth` reads it) for a token. The body
  * may narrow the scopes: JSON `{"scope": "a b"}` or `{"scopes": ["a"]}`, or a form `scope=a+b`; a
@@ -82,9 +78,8 @@ export function tokenHandler(
 ): RequestHandler {
 	const resolved = checkTokenHandlerOptions(issuer, options)
 	return async function tokenHandlerMiddleware(req, res) {
-		const urlBefore = req.url
 		const answer = await answerTokenRequest(issuer, req, req.body, resolved)
-		hideOriginalUrl(issuer, req, urlBefore)
+		hideCredentials(req, answer.hide)
 		send(res, answer)
 	}
 }

@@ -13,7 +13,7 @@ import { createKeyRing, type RetireOptions, type RotateOptions, type SigningKeyS
 import { checkAudience, checkInteger, checkNow, checkOptionNames, checkText, fail } from './options.js'
 import { invalidRequest, keyFailure } from './rejections.js'
 import type { SigningKey } from './signing-key.js'
-import type { MintResult, TokenClaims } from './types.js'
+import type { MintResult, MintSuccess, TokenClaims } from './types.js'
 
 /** Options of {@link createTokenIssuer}. Invalid options throw `KeywardError('invalid_option')`. */
 export interface TokenIssuerOptions {
@@ -159,7 +159,7 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 		if (requested === null) {
 			// Authenticate first (without counting it) so a bad key is reported as such, not as a bad request.
 			const auth = await authenticate(source, [], 0)
-			return auth.ok ? invalidRequest('Invalid scope') : auth
+			return auth.ok ? { ...invalidRequest('Invalid scope'), hide: auth.hide } : auth
 		}
 		// Core checks the requested scopes against the key before counting quota: never widened, never charged.
 		const auth = await authenticate(source, requested ?? [], 1)
@@ -169,7 +169,7 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 		const iat = Math.floor(now() / 1000)
 		let exp = iat + Math.floor(lifetimeMs / 1000)
 		if (key.expiresAt !== null) exp = Math.min(exp, Math.floor(key.expiresAt.getTime() / 1000))
-		if (exp <= iat) return keyFailure('expired', realm, key.id)
+		if (exp <= iat) return { ...keyFailure('expired', realm, key.id), hide: auth.hide }
 		const signer = ring.signer()
 		const claims: TokenClaims = Object.freeze({
 			iss,
@@ -192,7 +192,16 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 			.setExpirationTime(exp)
 			.setJti(claims.jti)
 			.sign(signer.privateKey)
-		return { ok: true, token, claims, expiresAt: new Date(exp * 1000), key, headers: auth.headers }
+		const minted: MintSuccess = {
+			ok: true,
+			token,
+			claims,
+			expiresAt: new Date(exp * 1000),
+			key,
+			headers: auth.headers,
+		}
+		if (auth.hide !== undefined) minted.hide = auth.hide
+		return minted
 	}
 
 	return {

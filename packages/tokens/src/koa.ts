@@ -1,4 +1,5 @@
 import type { KeyInfo } from '@keyward/core'
+import { hideCredentialsInKoa } from '@keyward/core/adapter'
 import type { Middleware, ParameterizedContext } from 'koa'
 import type { TokenIssuer } from './issuer.js'
 import { resolveTokenAuth, type TokenAuthOptions } from './token-auth.js'
@@ -65,14 +66,6 @@ export function tokenAuth(
 	}
 }
 
-/** Keep Koa's copies of the URL in line when the key was read from (and removed from) the query. */
-function hideOriginalUrl(issuer: TokenIssuer, ctx: ParameterizedContext, urlBefore: string): void {
-	if (ctx.req.url === urlBefore) return
-	const hidden = issuer.keyward.hideQueryCredentials(ctx.originalUrl)
-	ctx.originalUrl = hidden
-	ctx.request.originalUrl = hidden
-}
-
 /**
  * `POST /token`: trade the request's API key (read like `apiKeyAuth` reads it) for a token. The body
  * may narrow the scopes: JSON `{"scope": "a b"}` or `{"scopes": ["a"]}`, or a form `scope=a+b`; a
@@ -83,10 +76,9 @@ function hideOriginalUrl(issuer: TokenIssuer, ctx: ParameterizedContext, urlBefo
 export function tokenHandler(issuer: TokenIssuer, options: Readonly<TokenHandlerOptions> = {}): Middleware {
 	const resolved = checkTokenHandlerOptions(issuer, options)
 	return async function tokenHandlerMiddleware(ctx) {
-		const urlBefore = ctx.req.url ?? ''
 		const parsed: unknown = (ctx.request as { body?: unknown }).body
 		const answer = await answerTokenRequest(issuer, ctx.req, parsed, resolved)
-		hideOriginalUrl(issuer, ctx, urlBefore)
+		hideCredentialsInKoa(ctx, answer.hide)
 		send(ctx, answer)
 	}
 }

@@ -1,4 +1,5 @@
-import { REJECTIONS, type RejectCode, type VerifyFailure } from '@keyward/core'
+import type { VerifyFailure } from '@keyward/core'
+import { API_KEY_SCHEME, challenge, REJECTIONS, type RejectCode } from '@keyward/core/wire'
 import type { MintRequestFailure, TokenRejectCode, TokenRejectStatus, TokenVerifyFailure } from './types.js'
 
 /** Status and default detail of every token refusal. */
@@ -19,10 +20,6 @@ const BEARER_ERROR: Record<TokenRejectCode, string | undefined> = {
 	unavailable: undefined,
 }
 
-function quote(value: string): string {
-	return `"${value.replace(/["\\]/g, '\\$&')}"`
-}
-
 /**
  * `WWW-Authenticate` value of RFC 6750: `Bearer realm="api", error="invalid_token", error_description="..."`.
  * Quotes and backslashes in the values are escaped.
@@ -33,11 +30,8 @@ export function bearerChallenge(
 	description?: string | undefined,
 	scope?: string | undefined,
 ): string {
-	let value = `Bearer realm=${quote(realm)}`
-	if (error !== undefined) value += `, error=${quote(error)}`
-	if (description !== undefined) value += `, error_description=${quote(description)}`
-	if (scope !== undefined && scope.length > 0) value += `, scope=${quote(scope)}`
-	return value
+	const scoped = scope !== undefined && scope.length > 0 ? scope : undefined
+	return challenge('Bearer', { realm, error, error_description: description, scope: scoped })
 }
 
 /** Builds token refusals; see {@link createTokenRejecter}. */
@@ -74,7 +68,7 @@ export function createTokenRejecter(realm: string): TokenRejecter {
 export function keyFailure(code: RejectCode, realm: string, keyId?: string | undefined): VerifyFailure {
 	const { status, detail } = REJECTIONS[code]
 	const headers: Record<string, string> =
-		status === 401 ? { 'WWW-Authenticate': `Apikey realm=${quote(realm)}` } : {}
+		status === 401 ? { 'WWW-Authenticate': challenge(API_KEY_SCHEME, { realm }) } : {}
 	const failure: VerifyFailure = { ok: false, status, code, detail, headers }
 	if (keyId !== undefined) failure.keyId = keyId
 	return failure

@@ -1,4 +1,4 @@
-import { SCOPE_PATTERN } from '@keyward/core'
+import { SCOPE_PATTERN } from '@keyward/core/adapter'
 import { checkOptionNames, fail } from './options.js'
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './verifier.js'
 

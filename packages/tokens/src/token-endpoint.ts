@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { CredentialHiding } from '@keyward/core/adapter'
 import type { TokenIssuer } from './issuer.js'
 import { checkInteger, checkOptionNames, fail } from './options.js'
 import { invalidRequest } from './rejections.js'
@@ -12,6 +13,8 @@ export interface EndpointResponse {
 	headers: Readonly<Record<string, string>>
 	/** JSON body. */
 	body: unknown
+	/** What to hide from the request (a key in the query), for the framework's copies of it. */
+	hide?: CredentialHiding | undefined
 }
 
 /** Body of a successful `POST /token`, shaped like an OAuth 2.0 token response (RFC 6749 §5.1). */
@@ -53,7 +56,7 @@ export async function answerTokenRequest(
 	let result: Awaited<ReturnType<TokenIssuer['mint']>>
 	if ('bad' in request) {
 		const auth = await issuer.keyward.verify(req, { cost: 0 })
-		result = auth.ok ? invalidRequest('Invalid token request') : auth
+		result = auth.ok ? { ...invalidRequest('Invalid token request'), hide: auth.hide } : auth
 	} else {
 		result = await issuer.mint(req, { scopes: request.scopes, ttlMs: options.ttlMs })
 	}
@@ -64,6 +67,7 @@ export async function answerTokenRequest(
 			status: result.status,
 			headers: { ...result.headers, ...close },
 			body: { detail: result.detail, code: result.code },
+			hide: result.hide,
 		}
 	}
 	const body: TokenResponseBody = {
@@ -72,7 +76,7 @@ export async function answerTokenRequest(
 		expires_in: result.claims.exp - result.claims.iat,
 		scope: result.claims.scope,
 	}
-	return { status: 200, headers: { ...result.headers, 'Cache-Control': 'no-store' }, body }
+	return { status: 200, headers: { ...result.headers, 'Cache-Control': 'no-store' }, body, hide: result.hide }
 }
 
 /** Answer a JWKS request with the issuer's published public keys. */

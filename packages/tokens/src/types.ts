@@ -1,4 +1,5 @@
 import type { KeyInfo, VerifyFailure } from '@keyward/core'
+import type { CredentialHiding } from '@keyward/core/adapter'
 
 /** Signature algorithms keyward signs and accepts: Ed25519 (`EdDSA`) and P-256 ECDSA (`ES256`). */
 export type SigningAlgorithm = 'EdDSA' | 'ES256'
@@ -75,6 +76,8 @@ export interface MintSuccess {
 	key: KeyInfo
 	/** Response headers from the API key's verification (RateLimit headers of keys with a quota). */
 	headers: Readonly<Record<string, string>>
+	/** What to hide from the request it was minted from (a key in the query), as core reported it. */
+	hide?: CredentialHiding | undefined
 }
 
 /** A refused token request that was not about the API key itself: bad body or bad scope syntax. */
@@ -84,6 +87,8 @@ export interface MintRequestFailure {
 	code: 'invalid_request'
 	detail: string
 	headers: Readonly<Record<string, string>>
+	/** What to hide from the request (a key in the query), as core reported it. */
+	hide?: CredentialHiding | undefined
 }
 
 /** Why minting was refused: the API key's own refusal (exactly as core reports it) or a bad request. */

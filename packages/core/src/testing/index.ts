@@ -1,3 +1,16 @@
+export { generateKey } from '../key-format.js'
+export type {
+	AuditAction,
+	AuditEntry,
+	AuditQuery,
+	AuditStamp,
+	ChangeOptions,
+	CreateRecordOptions,
+	DeleteOptions,
+	KeyRotation,
+	RotationResult,
+} from '../store-types.js'
+export type { ConsumeResult, KeyPatch, KeyRecord } from '../types.js'
 export { runKeyStoreConformance } from './key-store-conformance.js'
 export { sampleRecord } from './sample-record.js'
 export { failingStore, forwardingStore } from './stores.js'

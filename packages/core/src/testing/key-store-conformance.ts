@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isKeywardError } from '../errors.js'
-import type { KeyStore } from '../types.js'
+import type { KeyStore } from '../store-types.js'
 import { describeKeyStoreLifecycle } from './key-store-lifecycle.js'
 import { sampleRecord } from './sample-record.js'
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isKeywardError } from '../errors.js'
-import type { AuditStamp, KeyRecord, KeyStore } from '../types.js'
+import type { AuditStamp, KeyStore } from '../store-types.js'
+import type { KeyRecord } from '../types.js'
 import { sampleRecord } from './sample-record.js'
 
 const T0 = Date.UTC(2026, 5, 1)

@@ -1,4 +1,4 @@
-import type { KeyStore, UsageCounter } from '../types.js'
+import type { KeyStore, UsageCounter } from '../store-types.js'
 
 /** The methods every {@link KeyStore} has (`listAudit` and `close` are optional). */
 const KEY_STORE_METHODS = [

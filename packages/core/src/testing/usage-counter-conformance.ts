@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ConsumeResult, UsageCounter } from '../types.js'
+import type { UsageCounter } from '../store-types.js'
+import type { ConsumeResult } from '../types.js'
 import { sampleRecord } from './sample-record.js'
 
 /**

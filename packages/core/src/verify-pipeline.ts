@@ -1,0 +1,266 @@
+import type { CachedKey, KeyCache } from './cache.js'
+import { planHiding } from './credential-hiding.js'
+import { KeywardError } from './errors.js'
+import type { EventHub } from './events.js'
+import type { Extractor } from './extract.js'
+import type { FailureLimiter } from './failure-limiter.js'
+import type { KeyHasher } from './hash.js'
+import { keyEnvironment } from './key-format.js'
+import type { LastUsedTracker } from './last-used.js'
+import type { QuotaCalendar, QuotaPeriod } from './quota-period.js'
+import { rateLimitHeaders, rateLimitPolicy } from './rate-limit-headers.js'
+import { createRecordLoader } from './record-loader.js'
+import type { Rejecter } from './rejections.js'
+import { hasScopes } from './scopes.js'
+import { isConsumeResult, isThenable, type StoreBoundary } from './store-boundary.js'
+import type { KeyStore, UsageCounter } from './store-types.js'
+import type {
+	ConsumeResult,
+	CredentialHiding,
+	HideCredentials,
+	KeyRecord,
+	RequestLike,
+	VerifyOptions,
+	VerifyResult,
+} from './types.js'
+
+/** What the request path needs from the keyward that wires it. */
+export interface VerifierDeps {
+	readonly store: KeyStore
+	readonly usage: UsageCounter
+	readonly boundary: StoreBoundary
+	readonly hasher: KeyHasher
+	readonly extract: Extractor
+	readonly prefix: string
+	readonly environment: string | null
+	readonly reject: Rejecter
+	readonly cache: KeyCache
+	readonly calendar: QuotaCalendar
+	readonly limiter: FailureLimiter | undefined
+	readonly lastUsed: LastUsedTracker
+	readonly events: EventHub
+	readonly now: () => number
+	readonly hideByDefault: HideCredentials
+	/** Every header that can carry a key, hidden from ambiguous requests under `hideCredentials: true`. */
+	readonly credentialHeaders: readonly string[]
+}
+
+/** The request path of a keyward. */
+export interface Verifier {
+	verify(req: RequestLike, options: Readonly<VerifyOptions>): Promise<VerifyResult>
+	verifyKey(key: string, options: Readonly<VerifyOptions>): Promise<VerifyResult>
+	/** The cache entry of a record, as the request path keeps it. */
+	cacheEntry(record: KeyRecord): CachedKey
+}
+
+/**
+ * The request path: extract -> format check -> hash -> cache -> store -> checks -> quota. On a
+ * cached key everything up to the quota runs synchronously, so a verification settles without a
+ * promise of its own unless the store or the counter has to be asked.
+ */
+export function createVerifier(deps: VerifierDeps): Verifier {
+	const { store, usage, hasher, reject, cache, calendar, limiter, lastUsed, events, now } = deps
+	const guard = deps.boundary.guard
+	const records = createRecordLoader(store, hasher, guard, cache)
+
+	function verifyKeyText(
+		key: string,
+		scopes: readonly string[] | undefined,
+		cost: number,
+	): VerifyResult | Promise<VerifyResult> {
+		const keyEnv = keyEnvironment(key, deps.prefix)
+		if (keyEnv === false) return reject('malformed')
+		if (keyEnv !== deps.environment) return reject('wrong_environment')
+		const nowMs = now()
+		const hash = hasher.hash(key)
+		const entry = cache.get(hash, nowMs)
+		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs)
+		return records.load(key, hash, nowMs).then(
+			(loaded) => checkRecord(loaded, scopes, cost, nowMs),
+			() => reject('unavailable'),
+		)
+	}
+
+	/** Revoked, expired, scopes, then quota, for a looked-up key (`null`: unknown). */
+	function checkRecord(
+		entry: CachedKey | null,
+		scopes: readonly string[] | undefined,
+		cost: number,
+		nowMs: number,
+	): VerifyResult | Promise<VerifyResult> {
+		if (entry === null) return reject('invalid')
+		const info = entry.info
+		if (info.revokedAt !== null && info.revokedAt.getTime() <= nowMs)
+			return reject('revoked', undefined, info.id)
+		if (info.expiresAt !== null && nowMs >= info.expiresAt.getTime())
+			return reject('expired', undefined, info.id)
+		if (scopes !== undefined && scopes.length > 0 && !hasScopes(info.scopes, scopes)) {
+			return reject('insufficient_scope', undefined, info.id)
+		}
+		if (info.monthlyQuota === null) {
+			lastUsed.touch(info.id, nowMs)
+			return entry.success
+		}
+		return countQuota(entry, info.monthlyQuota, cost, nowMs)
+	}
+
+	function countQuota(
+		entry: CachedKey,
+		limit: number,
+		cost: number,
+		nowMs: number,
+	): VerifyResult | Promise<VerifyResult> {
+		const period = calendar(nowMs)
+		const keyId = entry.info.id
+		let consumed: unknown
+		try {
+			consumed = usage.consume(entry.info.familyId, period.id, cost, limit)
+		} catch {
+			return reject('unavailable', undefined, keyId)
+		}
+		// A counter that could count without I/O answered at once: so does keyward.
+		if (isConsumeResult(consumed)) return quotaAnswer(entry, consumed, limit, period, nowMs)
+		if (!isThenable(consumed)) return reject('unavailable', undefined, keyId)
+		return guard(consumed).then(
+			(counted: unknown) =>
+				isConsumeResult(counted)
+					? quotaAnswer(entry, counted, limit, period, nowMs)
+					: reject('unavailable', undefined, keyId),
+			() => reject('unavailable', undefined, keyId),
+		)
+	}
+
+	/** The answer once the counter has spoken. */
+	function quotaAnswer(
+		entry: CachedKey,
+		consumed: ConsumeResult,
+		limit: number,
+		period: QuotaPeriod,
+		nowMs: number,
+	): VerifyResult {
+		const remaining = Math.max(0, limit - consumed.used)
+		const startMs = period.startsAt.getTime()
+		// The policy only changes with the key's limit or the period: made once, not per request.
+		if (entry.policy === undefined || entry.policyPeriod !== startMs) {
+			entry.policy = rateLimitPolicy(limit, period)
+			entry.policyPeriod = startMs
+		}
+		const headers = rateLimitHeaders(entry.policy, remaining, period, nowMs, !consumed.allowed)
+		if (!consumed.allowed) return reject('quota_exceeded', headers, entry.info.id)
+		lastUsed.touch(entry.info.id, nowMs)
+		return { ok: true, key: entry.info, quota: { limit, remaining, resetAt: period.resetAt }, headers }
+	}
+
+	/** The client as the failure limiter knows it; read only when a limit is configured. */
+	function clientOf(options: Readonly<VerifyOptions>, req: RequestLike | undefined): string | undefined {
+		if (limiter === undefined) return undefined
+		const client = options.client
+		return typeof client === 'function' ? (req === undefined ? undefined : client(req)) : client
+	}
+
+	/** Verify a key with the failure limiter and the events around it. */
+	function verifyWithLimits(
+		key: unknown,
+		options: Readonly<VerifyOptions>,
+		req: RequestLike | undefined,
+	): VerifyResult | Promise<VerifyResult> {
+		const cost = options.cost ?? 1
+		if (cost !== 1 && (!Number.isSafeInteger(cost) || cost < 0)) {
+			throw new KeywardError('invalid_argument', 'cost must be a non-negative integer')
+		}
+		const client = clientOf(options, req)
+		const blocked = client === undefined ? undefined : throttled(client)
+		if (blocked !== undefined) return blocked
+		const timed = events.has('request.verified') || events.has('request.rejected')
+		const started = timed ? performance.now() : 0
+		const outcome = verifyKeyText(typeof key === 'string' ? key : '', options.scopes, cost)
+		if (client === undefined && !timed) return outcome
+		const finish = (result: VerifyResult): VerifyResult => {
+			if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
+			if (timed) report(result, performance.now() - started)
+			return result
+		}
+		return outcome instanceof Promise ? outcome.then(finish) : finish(outcome)
+	}
+
+	/** The refusal for a client over its failure limit, or `undefined` when it may try. */
+	function throttled(client: string): VerifyResult | undefined {
+		const waitMs = limiter?.blockedFor(client, now()) ?? 0
+		if (waitMs === 0) return undefined
+		const result = reject('too_many_failures', {
+			'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))),
+		})
+		if (events.has('request.rejected')) report(result, 0)
+		return result
+	}
+
+	function report(result: VerifyResult, latencyMs: number): void {
+		if (result.ok) events.emit('request.verified', { key: result.key, latencyMs })
+		else {
+			const keyId = result.keyId ?? null
+			events.emit('request.rejected', { code: result.code, status: result.status, keyId, latencyMs })
+		}
+	}
+
+	/** The refusal of a request without a usable key: none, an unusable one, or several. */
+	function refuseCredentials(
+		kind: 'none' | 'malformed' | 'ambiguous',
+		options: Readonly<VerifyOptions>,
+		req: RequestLike,
+	): VerifyResult {
+		const client = kind === 'none' ? undefined : clientOf(options, req)
+		const blocked = client === undefined ? undefined : throttled(client)
+		if (blocked !== undefined) return blocked
+		const result = reject(kind === 'none' ? 'missing' : kind)
+		if (client !== undefined) limiter?.record(client, result.code, now())
+		if (events.has('request.rejected')) report(result, 0)
+		return result
+	}
+
+	/** Extract, verify, and report what to hide; the request itself is never edited. */
+	function verifyRequest(
+		req: RequestLike,
+		options: Readonly<VerifyOptions>,
+	): VerifyResult | Promise<VerifyResult> {
+		const found = deps.extract(req)
+		const mode = options.hideCredentials ?? deps.hideByDefault
+		const hide = planHiding(
+			found,
+			req.url,
+			req.headers,
+			mode,
+			deps.extract.stripQuery,
+			deps.credentialHeaders,
+		)
+		const outcome =
+			found.kind === 'key'
+				? verifyWithLimits(found.key, options, req)
+				: refuseCredentials(found.kind, options, req)
+		if (hide === undefined) return outcome
+		return outcome instanceof Promise
+			? outcome.then((result) => withHiding(result, hide))
+			: withHiding(outcome, hide)
+	}
+
+	return {
+		verify(req, options) {
+			try {
+				return Promise.resolve(verifyRequest(req, options))
+			} catch (error) {
+				return Promise.reject(error)
+			}
+		},
+		verifyKey(key, options) {
+			try {
+				return Promise.resolve(verifyWithLimits(key, options, undefined))
+			} catch (error) {
+				return Promise.reject(error)
+			}
+		},
+		cacheEntry: records.cacheEntry,
+	}
+}
+
+function withHiding(result: VerifyResult, hide: CredentialHiding): VerifyResult {
+	return { ...result, hide }
+}
