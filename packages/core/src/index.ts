@@ -59,7 +59,6 @@ export {
 	type QuotaPeriodOptions,
 } from './quota-period.js'
 export { type RedactOptions, redactHeaders, redactText, redactUrl } from './redact.js'
-export { REJECT_CODES, REJECTIONS, type RejectCode, type RejectStatus } from './wire.js'
 export { type CheckScopesResult, checkScopes, SCOPE_PATTERN, scopeGrants } from './scopes.js'
 export type {
 	AuditAction,
@@ -86,3 +85,4 @@ export type {
 	VerifyResult,
 	VerifySuccess,
 } from './types.js'
+export { REJECT_CODES, REJECTIONS, type RejectCode, type RejectStatus } from './wire.js'

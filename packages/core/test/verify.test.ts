@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { createKeyward } from '../src/keyward.js'
 import { MemoryStore } from '../src/memory-store.js'
-import { REJECTIONS } from '../src/wire.js'
 import type { KeyRecord } from '../src/types.js'
+import { REJECTIONS } from '../src/wire.js'
 import { brokenStore, delegate, setup } from './helpers.js'
 
 const CHALLENGE = { 'WWW-Authenticate': 'Apikey realm="api"' }
