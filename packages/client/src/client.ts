@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
+import { API_KEY_SCHEME } from '@keyward/core/wire'
 import { toApiError } from './api-errors.js'
 import { KeywardClientError } from './errors.js'
 import { parseRateLimit, type QuotaInfo } from './rate-limit.js'
@@ -15,7 +16,7 @@ export interface ClientOptions extends ResolveApiKeyOptions {
 	scheme?: string | undefined
 	/** Headers sent with every request (the key header is set last and wins). */
 	headers?: ConstructorParameters<typeof Headers>[0] | undefined
-	/** Retrying a 503, or `false` for never. @defaultValue `{ retries: 2, minDelayMs: 500, maxDelayMs: 30_000 }` */
+	/** Retrying a 503 (never a 4xx, not even a 429), or `false` for never. @defaultValue `{ retries: 2, minDelayMs: 500, maxDelayMs: 30_000 }` */
 	retry?: RetryOptions | false | undefined
 	/** Redirects followed before the 3xx answer is returned as is; a non-negative integer. @defaultValue 5 */
 	maxRedirects?: number | undefined
@@ -42,7 +43,8 @@ export interface KeywardClient {
 	readonly quota: QuotaInfo | undefined
 	/**
 	 * Sends a request with the key and returns the answer when its status is below 400; otherwise
-	 * throws the matching {@link KeywardApiError}. A 503 is retried as configured.
+	 * throws the matching {@link KeywardApiError}. A 503 is retried as configured; a 4xx never is
+	 * (a `429 too_many_failures` would only come back, see {@link TooManyFailuresError}).
 	 */
 	fetch(path: string, init?: RequestInit): Promise<Response>
 	/** {@link KeywardClient.fetch} with a JSON body in and parsed JSON out (`undefined` for 204). */
@@ -85,7 +87,7 @@ export function createClient(options: Readonly<ClientOptions>): KeywardClient {
 		throw new KeywardClientError('invalid_option', 'baseUrl must be an http: or https: URL')
 	}
 	const header = options.header ?? 'Authorization'
-	const scheme = options.scheme ?? 'Apikey'
+	const scheme = options.scheme ?? API_KEY_SCHEME
 	if (!TOKEN.test(header) || !TOKEN.test(scheme)) {
 		throw new KeywardClientError('invalid_option', 'header and scheme must be HTTP tokens')
 	}

@@ -1,3 +1,5 @@
+import { CodedError } from '@keyward/core/wire'
+
 /** Stable codes of {@link KeywardClientError}. */
 export type KeywardClientErrorCode =
 	| 'invalid_option'
@@ -15,15 +17,8 @@ export type KeywardClientErrorCode =
  * cancelled prompt. Errors returned by the API are {@link KeywardApiError}s instead.
  * Messages are fixed text plus names and paths; they never contain key material.
  */
-export class KeywardClientError extends Error {
+export class KeywardClientError extends CodedError<KeywardClientErrorCode> {
 	override readonly name = 'KeywardClientError'
-	/** What went wrong, as a stable string. */
-	readonly code: KeywardClientErrorCode
-
-	constructor(code: KeywardClientErrorCode, message: string, options?: { cause?: unknown }) {
-		super(message, options)
-		this.code = code
-	}
 }
 
 /**

@@ -6,6 +6,7 @@ export {
 	PermissionError,
 	QuotaExceededError,
 	ServiceUnavailableError,
+	TooManyFailuresError,
 } from './api-errors.js'
 export { type ClientOptions, createClient, type JsonRequestInit, type KeywardClient } from './client.js'
 export { APP_NAME_PATTERN, defaultCredentialsPath, type SystemOptions, userConfigDir } from './config-dir.js'

@@ -1,4 +1,9 @@
-/** How {@link createClient} retries a `503 Service Unavailable`. 4xx answers are never retried. */
+/**
+ * How {@link createClient} retries a `503 Service Unavailable`. 4xx answers are never retried, and
+ * that includes both kinds of 429: a `quota_exceeded` lasts until the quota period ends, and a
+ * `too_many_failures` refuses this client because of bad keys it sent, so the same request (often
+ * with the same bad key) would only be refused again. Both errors carry `retryAfterMs`.
+ */
 export interface RetryOptions {
 	/** Retries after the first attempt; `0` turns retrying off. @defaultValue 2 */
 	retries?: number | undefined

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest'
+import { readdir, readFile } from 'node:fs/promises'
+import { REJECT_CODES, REJECTIONS, type RejectCode } from '@keyward/core/wire'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
+	type ApiRejectCode,
 	AuthenticationError,
+	ERROR_CLASS_BY_CODE,
 	KeywardApiError,
 	PermissionError,
 	QuotaExceededError,
 	ServiceUnavailableError,
+	TooManyFailuresError,
 } from '../src/api-errors.js'
 import { type ClientOptions, createClient } from '../src/client.js'
 import { isKeywardClientError } from '../src/errors.js'
@@ -196,6 +201,12 @@ describe('createClient answers', () => {
 			],
 			[problem(503, 'unavailable', 'Authentication unavailable'), ServiceUnavailableError],
 			[problem(404, 'not_found', 'No such report'), KeywardApiError],
+			// codes that are not keyward's, or keyward's with another status: classed by status
+			[problem(429, 'rate_limited', 'Slow down'), QuotaExceededError],
+			[new Response(null, { status: 429 }), QuotaExceededError],
+			[problem(401, 'token_expired', 'Sign in again'), AuthenticationError],
+			[problem(400, 'invalid', 'name is required'), KeywardApiError],
+			[problem(503, 'too_many_failures', 'Too many requests upstream'), ServiceUnavailableError],
 			[new Response('<h1>oops</h1>', { status: 500, statusText: 'Internal Server Error' }), KeywardApiError],
 		] as const
 		for (const [response, type] of cases) {
@@ -242,6 +253,37 @@ describe('createClient answers', () => {
 		expect(sent).toHaveLength(1) // a 4xx is never retried
 	})
 
+	it('makes a 429 too_many_failures a TooManyFailuresError, not a QuotaExceededError, and never retries it', async () => {
+		const { api, sent, sleeps } = client([
+			problem(429, 'too_many_failures', 'Too many failed attempts', {
+				'Retry-After': '20',
+				'RateLimit-Policy': '"monthly";q=1000;w=2592000',
+				RateLimit: '"monthly";r=990;t=3600',
+			}),
+		])
+		const error = await failure(api.fetch('/x'))
+		expect(error).toBeInstanceOf(TooManyFailuresError)
+		expect(error).not.toBeInstanceOf(QuotaExceededError)
+		expect(error).toMatchObject({
+			name: 'TooManyFailuresError',
+			status: 429,
+			code: 'too_many_failures',
+			retryAfterMs: 20_000,
+		})
+		// the lockout ends with Retry-After, not with the quota period of the RateLimit headers
+		expect((error as TooManyFailuresError).resetAt).toEqual(new Date(NOW + 20_000))
+		expect(error.quota?.remaining).toBe(990)
+		// a wait within maxDelayMs, yet no retry: the same key would only be refused again
+		expect(sent).toHaveLength(1)
+		expect(sleeps).toEqual([])
+
+		const bare = await failure(
+			client([problem(429, 'too_many_failures', 'Too many failed attempts')]).api.fetch('/x'),
+		)
+		expect(bare).toBeInstanceOf(TooManyFailuresError)
+		expect((bare as TooManyFailuresError).resetAt).toBeUndefined()
+	})
+
 	it('never repeats the key in an error, even when the server echoes it', async () => {
 		const { api } = client([problem(400, `bad_${KEY}`, `Key ${KEY} is not welcome`)])
 		const error = await failure(api.fetch('/x'))
@@ -249,6 +291,33 @@ describe('createClient answers', () => {
 		expect(error.detail).toBe('Key [redacted] is not welcome')
 		expect(JSON.stringify(error)).not.toContain(KEY)
 		expect(String(error.stack)).not.toContain(KEY)
+	})
+})
+
+describe('keyward wire contract', () => {
+	it('maps every code of @keyward/core/wire to an error class with the status core sends it with', async () => {
+		expectTypeOf<ApiRejectCode>().toEqualTypeOf<RejectCode>()
+		expect(REJECT_CODES.length).toBeGreaterThan(0)
+		for (const code of REJECT_CODES) {
+			const { status, detail } = REJECTIONS[code]
+			const type = ERROR_CLASS_BY_CODE[code]
+			expect(type, `${code} has no error class`).toBeDefined()
+			expect(type.status, code).toBe(status)
+			const error = await failure(client([problem(status, code, detail)], { retry: false }).api.fetch('/x'))
+			expect(error.constructor, code).toBe(type)
+			expect(error, code).toMatchObject({ status, code, detail })
+		}
+	})
+
+	it("reads the contract from @keyward/core/wire only, never from core's main entry", async () => {
+		const src = new URL('../src/', import.meta.url)
+		const specifiers: string[] = []
+		for (const name of await readdir(src)) {
+			const text = await readFile(new URL(name, src), 'utf8')
+			for (const match of text.matchAll(/from '(@keyward\/[^']*)'/g)) specifiers.push(match[1] ?? '')
+		}
+		expect(specifiers.length).toBeGreaterThan(0)
+		expect(new Set(specifiers)).toEqual(new Set(['@keyward/core/wire']))
 	})
 })
 

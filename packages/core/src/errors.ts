@@ -1,3 +1,5 @@
+import { CodedError } from './wire.js'
+
 /** Stable codes of {@link KeywardError}. */
 export type KeywardErrorCode =
 	| 'invalid_option'
@@ -13,14 +15,8 @@ export type KeywardErrorCode =
  * The one error class keyward throws, for misuse and management failures. Requests never throw:
  * they get a `VerifyResult`. Messages are fixed text and never contain key material.
  */
-export class KeywardError extends Error {
+export class KeywardError extends CodedError<KeywardErrorCode> {
 	override readonly name = 'KeywardError'
-	readonly code: KeywardErrorCode
-
-	constructor(code: KeywardErrorCode, message: string, options?: { cause?: unknown }) {
-		super(message, options)
-		this.code = code
-	}
 }
 
 /** `true` when `error` is a {@link KeywardError}, optionally with the given code. */

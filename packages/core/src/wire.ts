@@ -59,3 +59,20 @@ export function challenge(scheme: string, params: Readonly<Record<string, string
 	}
 	return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`
 }
+
+/**
+ * An `Error` with a stable `code` to branch on: the base of keyward's own error classes on both
+ * sides of the wire (core's `KeywardError`, the client's `KeywardClientError`). A subclass sets
+ * `name` and narrows `Code` to its union of codes. Messages should be fixed text plus names and
+ * paths, never key material.
+ * @example class StoreError extends CodedError<'timeout' | 'closed'> { override readonly name = 'StoreError' }
+ */
+export class CodedError<Code extends string> extends Error {
+	/** What went wrong, as a stable string. */
+	readonly code: Code
+
+	constructor(code: Code, message: string, options?: { cause?: unknown }) {
+		super(message, options)
+		this.code = code
+	}
+}
