@@ -2,37 +2,97 @@ import type { Server } from 'node:http'
 import {
 	createKeyward,
 	type HideCredentials,
+	type KeyInfo,
 	type Keyward,
 	type KeywardEvents,
 	keyPattern,
 	MemoryStore,
+	redactHeaders,
+	redactUrl,
 } from '@keyward/core'
 import { failingStore } from '@keyward/core/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { Seen } from './adapter-app.js'
 import { secret, send, tamper } from './adapter-harness.js'
 
-/** What an adapter's logging app wrote: `redacted` by a pino-style serializer before auth, `raw` copies of the request after it. */
-export interface LoggingSinks {
-	redacted: string[]
-	raw: string[]
+/** What a pino-style serializer takes of a request before authentication. */
+export interface LoggedRequest {
+	method: string
+	/** The copies of the URL to log, by the name they are logged under; a bare query string with its `?`. */
+	urls: Record<string, string>
+	query: Record<string, unknown>
+	headers: Record<string, string | string[] | undefined>
+	rawHeaders: readonly string[]
 }
 
-/** An adapter's app that logs at every stage, with what it logged and how many responses finished. */
-export interface LoggedApp {
-	server: Server
-	sinks: LoggingSinks
-	finished: () => number
+/** Where an adapter's logging app writes at each stage; {@link describeAdapterLogging} keeps the lines. */
+export interface RequestLog {
+	/** Before authentication, as a pino-style serializer: logged with credentials hidden by core's helpers. */
+	redacted(request: LoggedRequest): void
+	/**
+	 * After authentication (a middleware behind it, a logger when the response is done, error
+	 * handling): what the framework shows of the request, and the error that error handling caught.
+	 */
+	raw(seen: Seen, error?: Error): void
+	/** What the final handler got as the key. */
+	handled(apiKey: KeyInfo | undefined): void
+	/** The logger that runs when the response is done has run. */
+	finished(): void
+}
+
+/** `rawHeaders` (name, value, name, value...) with credential values hidden by core's `redactHeaders`. */
+function redactRawHeaders(rawHeaders: readonly string[]): string[] {
+	const out: string[] = []
+	for (let i = 0; i < rawHeaders.length; i += 2) {
+		const name = rawHeaders[i] as string
+		out.push(name, redactHeaders({ [name]: rawHeaders[i + 1] })[name] as string)
+	}
+	return out
+}
+
+/** A {@link RequestLog} for one app, with the lines it kept and how many responses finished. */
+function openLog(hide: HideCredentials) {
+	const redactedLines: string[] = []
+	const rawLines: string[] = []
+	let finished = 0
+	const log: RequestLog = {
+		redacted({ method, urls, query, headers, rawHeaders }) {
+			const line = {
+				method,
+				urls: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, redactUrl(url)])),
+				query: redactHeaders(query, { headers: ['api_key'] }),
+				headers: redactHeaders(headers),
+				rawHeaders: redactRawHeaders(rawHeaders),
+			}
+			redactedLines.push(JSON.stringify(line))
+		},
+		raw(seen, error) {
+			// With `hideCredentials: 'query'` the headers keep the key by design: only the rest is taken.
+			const { headers, rawHeaders, ...rest } = seen
+			const copy = hide === true ? seen : rest
+			const line = error === undefined ? copy : { seen: copy, message: error.message, stack: error.stack }
+			rawLines.push(JSON.stringify(line))
+		},
+		handled(apiKey) {
+			rawLines.push(JSON.stringify({ apiKey }))
+		},
+		finished() {
+			finished++
+		},
+	}
+	return { log, redactedLines, rawLines, finished: () => finished }
 }
 
 /**
  * Logging suite shared by the adapters: for every way of presenting a key and every outcome, the
  * redacted logs hold no key text, raw copies of the request after auth hold none unless the
  * caller chose to keep them, and keyward's events and errors carry none. `loggedApp` serves
- * `apiKeyAuth(keyward, { hideCredentials: hide })` with loggers before and after it, `requireScopes('admin')`
- * on `/admin`, a handler that throws on `/boom`, and an error handler. Call `useHarness()` in the test file too.
+ * `apiKeyAuth(keyward, { hideCredentials: hide })` with loggers before and after it writing to
+ * `log`, `requireScopes('admin')` on `/admin`, a handler that throws on `/boom`, and error
+ * handling. Call `useHarness()` in the test file too.
  */
 export function describeAdapterLogging(
-	loggedApp: (keyward: Keyward, hide: HideCredentials) => Promise<LoggedApp>,
+	loggedApp: (keyward: Keyward, hide: HideCredentials, log: RequestLog) => Promise<Server>,
 ): void {
 	type Source = 'x-api-key' | 'authorization' | 'query'
 	const SOURCES: readonly Source[] = ['x-api-key', 'authorization', 'query']
@@ -168,18 +228,19 @@ export function describeAdapterLogging(
 	describe.each([true, 'query'] as const)('hideCredentials: %s', (hide) => {
 		for (const { name, keyward: pick, requests, want } of cases) {
 			it(`${name}: no key text in any log line`, async () => {
-				const app = await loggedApp(pick(), hide)
+				const sinks = openLog(hide)
+				const server = await loggedApp(pick(), hide, sinks.log)
 				const sent = requests()
 				for (const [i, [path, headers]] of sent.entries()) {
-					const answer = await send(app.server, path, headers)
+					const answer = await send(server, path, headers)
 					const expected = Array.isArray(want) ? want[i] : want
 					const body = answer.body as { code?: string }
 					expect(typeof expected === 'number' ? answer.status : body.code).toBe(expected)
 				}
-				await expect.poll(app.finished).toBe(sent.length)
-				expect(app.sinks.redacted).toHaveLength(sent.length)
-				expect(leaks(app.sinks.redacted.join('\n'))).toStrictEqual([])
-				expect(leaks(app.sinks.raw.join('\n'))).toStrictEqual([])
+				await expect.poll(sinks.finished).toBe(sent.length)
+				expect(sinks.redactedLines).toHaveLength(sent.length)
+				expect(leaks(sinks.redactedLines.join('\n'))).toStrictEqual([])
+				expect(leaks(sinks.rawLines.join('\n'))).toStrictEqual([])
 			})
 		}
 	})

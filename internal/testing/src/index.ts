@@ -1,4 +1,17 @@
 export { failingStore } from '@keyward/core/testing'
+export {
+	type AppBuilder,
+	type AuthApp,
+	type AuthExports,
+	type AuthOptions,
+	expectUrls,
+	type MiddlewareAdapter,
+	mentions,
+	type RequestView,
+	type Seen,
+	type UrlForm,
+} from './adapter-app.js'
+export { describeAdapterExtraction, type ExtractingAdapter } from './adapter-extract.js'
 export { type AdapterApp, describeAdapterFaults } from './adapter-faults.js'
 export { describeAdapterFuzz, type FuzzAdapter } from './adapter-fuzz.js'
 export {
@@ -13,6 +26,7 @@ export {
 	tamper,
 	useHarness,
 } from './adapter-harness.js'
+export { describeAdapterHiding, type HidingAdapter, type HidingHelpers } from './adapter-hide.js'
 export { describeAdapterHostileRequests, type HostileAdapter } from './adapter-hostile.js'
 export {
 	describeKeyManagementRouter,
@@ -23,7 +37,10 @@ export {
 } from './adapter-key-router.js'
 export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
-export { describeAdapterLogging, type LoggedApp, type LoggingSinks } from './adapter-logging.js'
+export { describeAdapterLogging, type LoggedRequest, type RequestLog } from './adapter-logging.js'
+export { describeAdapterOptions, type OptionsAdapter } from './adapter-options.js'
+export { describeAdapterProperties } from './adapter-properties.js'
+export { describeAdapterStatus } from './adapter-status.js'
 export {
 	countBytesRead,
 	ENDLESS_BODY_CAP,

@@ -1,33 +1,13 @@
-import type { Server } from 'node:http'
-import type { KeyInfo } from '@keyward/core'
-import { serve } from '@keyward/internal-testing'
+import { type AuthApp, type MiddlewareAdapter, type Seen, serve } from '@keyward/internal-testing'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
-
-/** What a handler behind the middleware saw of the request. */
-export interface Hit {
-	apiKey: KeyInfo | undefined
-	hasApiKey: boolean
-	url: string
-	originalUrl: string
-	query: Record<string, unknown>
-	headers: Record<string, string | string[] | undefined>
-	rawHeaders: string[]
-}
-
-/** A test app: the server, what reached the final handler, and what reached the error handler. */
-export interface TestApp {
-	server: Server
-	hits: Hit[]
-	errors: Array<{ error: unknown; seen: Hit }>
-}
+import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
 
 /** Copy what later middleware and loggers can read off `req`. */
-export function snapshot(req: Request): Hit {
+export function snapshot(req: Request): Seen {
 	return {
 		apiKey: req.apiKey,
 		hasApiKey: 'apiKey' in req,
-		url: req.url,
-		originalUrl: req.originalUrl,
+		urls: { url: req.url, originalUrl: req.originalUrl },
 		query: { ...(req.query as Record<string, unknown>) },
 		headers: { ...req.headers },
 		rawHeaders: [...req.rawHeaders],
@@ -35,7 +15,7 @@ export function snapshot(req: Request): Hit {
 }
 
 /** Final handler: records the request and answers 200 `{ reached: true }`. */
-export function record(hits: Hit[]): RequestHandler {
+export function record(hits: Seen[]): RequestHandler {
 	return function recordHit(req, res) {
 		hits.push(snapshot(req))
 		res.json({ reached: true })
@@ -43,7 +23,7 @@ export function record(hits: Hit[]): RequestHandler {
 }
 
 /** Error handler: records the error and what it saw of the request, answers 500 JSON. */
-export function recordErrors(errors: TestApp['errors']): ErrorRequestHandler {
+function recordErrors(errors: AuthApp['errors']): ErrorRequestHandler {
 	return function recordError(error: unknown, req, res, _next) {
 		errors.push({ error, seen: snapshot(req) })
 		res.status(500).json({ error: 'internal' })
@@ -51,12 +31,36 @@ export function recordErrors(errors: TestApp['errors']): ErrorRequestHandler {
 }
 
 /** Serve `handlers` followed by the recording handler and error handler. */
-export async function serveApp(...handlers: RequestHandler[]): Promise<TestApp> {
-	const hits: Hit[] = []
-	const errors: TestApp['errors'] = []
+export async function serveApp(...handlers: RequestHandler[]): Promise<AuthApp> {
+	const hits: Seen[] = []
+	const errors: AuthApp['errors'] = []
 	const app = express()
 	for (const handler of handlers) app.use(handler)
 	app.use(record(hits))
 	app.use(recordErrors(errors))
 	return { server: await serve(app), hits, errors }
+}
+
+/** The Express adapter as the shared middleware suites drive it. */
+export const adapter: MiddlewareAdapter<RequestHandler, NonNullable<ApiKeyAuthOptions['skip']>> = {
+	apiKeyAuth,
+	requireScopes,
+	serveApp,
+	keyAt: 'req.apiKey',
+	stateAt: 'res.locals',
+	errorText: JSON.stringify({ error: 'internal' }),
+	urlForms: { url: 'path', originalUrl: 'path' },
+	viewing: (use) => (req, res, next) => {
+		use({ path: req.path, state: res.locals })
+		next()
+	},
+	skipWhen: (test) => (req, res) => test({ path: req.path, state: res.locals }),
+	/** Logs at 'finish', as morgan or pino-http do. */
+	logger: (lines) => (req, res, next) => {
+		res.on('finish', () => lines.push(snapshot(req)))
+		next()
+	},
+	throwing: (message) => () => {
+		throw new Error(message)
+	},
 }

@@ -1,25 +1,20 @@
-import type { KeyInfo, Keyward } from '@keyward/core'
+import type { KeyInfo } from '@keyward/core'
+import type { AuthExports, AuthOptions } from '@keyward/internal-testing'
 import type { Request, RequestHandler, Response } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
 import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
+
+/** `skip` gets the request and the response, and may answer late. */
+type Skip = (req: Request, res: Response) => boolean | Promise<boolean>
 
 describe('types', () => {
 	it('types req.apiKey through declaration merging', () => {
 		expectTypeOf<Request['apiKey']>().toEqualTypeOf<KeyInfo | undefined>()
 	})
 
-	it('returns Express request handlers', () => {
-		expectTypeOf(apiKeyAuth).parameters.toEqualTypeOf<[Keyward, Readonly<ApiKeyAuthOptions>?]>()
-		expectTypeOf(apiKeyAuth).returns.toEqualTypeOf<RequestHandler>()
-		expectTypeOf(requireScopes).parameters.toEqualTypeOf<string[]>()
-		expectTypeOf(requireScopes).returns.toEqualTypeOf<RequestHandler>()
-	})
-
-	it('types the options', () => {
-		expectTypeOf<ApiKeyAuthOptions['optional']>().toEqualTypeOf<boolean | undefined>()
-		expectTypeOf<ApiKeyAuthOptions['preflight']>().toEqualTypeOf<'skip' | 'authenticate' | undefined>()
+	it('returns Express request handlers, its options typed as in every adapter', () => {
+		expectTypeOf({ apiKeyAuth, requireScopes }).toEqualTypeOf<AuthExports<RequestHandler, Skip>>()
+		expectTypeOf<ApiKeyAuthOptions>().toEqualTypeOf<AuthOptions<Skip>>()
 		expectTypeOf<ApiKeyAuthOptions['hideCredentials']>().toEqualTypeOf<'query' | boolean | undefined>()
-		expectTypeOf<NonNullable<ApiKeyAuthOptions['skip']>>().parameters.toEqualTypeOf<[Request, Response]>()
-		expectTypeOf<NonNullable<ApiKeyAuthOptions['skip']>>().returns.toEqualTypeOf<boolean | Promise<boolean>>()
 	})
 })

@@ -1,66 +1,71 @@
-import type { Server } from 'node:http'
-import type { KeyInfo } from '@keyward/core'
-import { serve } from '@keyward/internal-testing'
+import { type AuthApp, type MiddlewareAdapter, type Seen, serve } from '@keyward/internal-testing'
 import Koa, { type Middleware, type ParameterizedContext } from 'koa'
-
-/** What a middleware behind authentication saw of the request. */
-export interface Hit {
-	apiKey: KeyInfo | undefined
-	hasApiKey: boolean
-	url: string
-	originalUrl: string
-	querystring: string
-	query: Record<string, unknown>
-	href: string
-	URL: string
-	headers: Record<string, string | string[] | undefined>
-	rawHeaders: string[]
-}
-
-/** A test app: the server, what reached the final middleware, and what Koa reported as errors. */
-export interface TestApp {
-	server: Server
-	hits: Hit[]
-	errors: Array<{ error: unknown; seen: Hit }>
-}
+import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
 
 /** Copy what later middleware and loggers can read off `ctx`. */
-export function snapshot(ctx: ParameterizedContext): Hit {
+export function snapshot(ctx: ParameterizedContext): Seen {
 	return {
 		apiKey: ctx.state.apiKey,
 		hasApiKey: 'apiKey' in ctx.state,
-		url: ctx.url,
-		originalUrl: ctx.originalUrl,
-		querystring: ctx.querystring,
+		urls: {
+			url: ctx.url,
+			originalUrl: ctx.originalUrl,
+			'request.originalUrl': ctx.request.originalUrl,
+			querystring: ctx.querystring,
+			href: ctx.href,
+			URL: ctx.URL.href,
+		},
 		query: { ...ctx.query },
-		href: ctx.href,
-		URL: ctx.URL.href,
 		headers: { ...ctx.headers },
 		rawHeaders: [...ctx.req.rawHeaders],
 	}
 }
 
-/** Final middleware: records the request and answers 200 `{ reached: true }`. */
-export function record(hits: Hit[]): Middleware {
-	return function recordHit(ctx) {
+/** Serve `middleware` followed by a recording middleware; Koa's 'error' events are recorded too. */
+export async function serveApp(...middleware: Middleware[]): Promise<AuthApp> {
+	const hits: Seen[] = []
+	const errors: AuthApp['errors'] = []
+	const app = new Koa()
+	// A listener for 'error' also keeps Koa from logging the error itself.
+	app.on('error', (error: unknown, ctx: ParameterizedContext) => errors.push({ error, seen: snapshot(ctx) }))
+	for (const handler of middleware) app.use(handler)
+	app.use(function recordHit(ctx) {
 		hits.push(snapshot(ctx))
 		ctx.body = { reached: true }
-	}
-}
-
-/** A Koa app whose 'error' events are recorded (which also keeps Koa from logging them). */
-export function createApp(errors: TestApp['errors']): Koa {
-	const app = new Koa()
-	app.on('error', (error: unknown, ctx: ParameterizedContext) => errors.push({ error, seen: snapshot(ctx) }))
-	return app
-}
-
-/** Serve `middleware` followed by the recording middleware. */
-export async function serveApp(...middleware: Middleware[]): Promise<TestApp> {
-	const hits: Hit[] = []
-	const errors: TestApp['errors'] = []
-	const app = createApp(errors)
-	for (const handler of middleware) app.use(handler)
-	app.use(record(hits))
+	})
 	return { server: await serve(app.callback()), hits, errors }
+}
+
+/** The Koa adapter as the shared middleware suites drive it. */
+export const adapter: MiddlewareAdapter<Middleware, NonNullable<ApiKeyAuthOptions['skip']>> = {
+	apiKeyAuth,
+	requireScopes,
+	serveApp,
+	keyAt: 'ctx.state.apiKey',
+	stateAt: 'ctx.state',
+	errorText: 'Internal Server Error',
+	urlForms: {
+		url: 'path',
+		originalUrl: 'path',
+		'request.originalUrl': 'path',
+		querystring: 'query',
+		href: 'absolute',
+		URL: 'absolute',
+	},
+	viewing: (use) => async (ctx, next) => {
+		use({ path: ctx.path, state: ctx.state })
+		await next()
+	},
+	skipWhen: (test) => (ctx) => test({ path: ctx.path, state: ctx.state }),
+	/** Logs once the rest of the chain is done, as koa-logger does. */
+	logger: (lines) => async (ctx, next) => {
+		try {
+			await next()
+		} finally {
+			lines.push(snapshot(ctx))
+		}
+	},
+	throwing: (message) => () => {
+		throw new Error(message)
+	},
 }

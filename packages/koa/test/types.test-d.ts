@@ -1,4 +1,5 @@
-import type { KeyInfo, Keyward } from '@keyward/core'
+import type { KeyInfo } from '@keyward/core'
+import type { AuthExports, AuthOptions } from '@keyward/internal-testing'
 import type { Context, DefaultState, Middleware, ParameterizedContext } from 'koa'
 import { describe, expectTypeOf, it } from 'vitest'
 import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
@@ -10,18 +11,10 @@ describe('types', () => {
 		expectTypeOf<ParameterizedContext['state']['apiKey']>().toEqualTypeOf<KeyInfo | undefined>()
 	})
 
-	it('returns Koa middleware', () => {
-		expectTypeOf(apiKeyAuth).parameters.toEqualTypeOf<[Keyward, Readonly<ApiKeyAuthOptions>?]>()
-		expectTypeOf(apiKeyAuth).returns.toEqualTypeOf<Middleware>()
-		expectTypeOf(requireScopes).parameters.toEqualTypeOf<string[]>()
-		expectTypeOf(requireScopes).returns.toEqualTypeOf<Middleware>()
-	})
-
-	it('types the options', () => {
-		expectTypeOf<ApiKeyAuthOptions['optional']>().toEqualTypeOf<boolean | undefined>()
-		expectTypeOf<ApiKeyAuthOptions['preflight']>().toEqualTypeOf<'skip' | 'authenticate' | undefined>()
+	it('returns Koa middleware, its options typed as in every adapter with skip taking the context', () => {
+		type Skip = (ctx: Context) => boolean | Promise<boolean>
+		expectTypeOf({ apiKeyAuth, requireScopes }).toEqualTypeOf<AuthExports<Middleware, Skip>>()
+		expectTypeOf<ApiKeyAuthOptions>().toEqualTypeOf<AuthOptions<Skip>>()
 		expectTypeOf<ApiKeyAuthOptions['hideCredentials']>().toEqualTypeOf<'query' | boolean | undefined>()
-		expectTypeOf<NonNullable<ApiKeyAuthOptions['skip']>>().parameters.toEqualTypeOf<[Context]>()
-		expectTypeOf<NonNullable<ApiKeyAuthOptions['skip']>>().returns.toEqualTypeOf<boolean | Promise<boolean>>()
 	})
 })
