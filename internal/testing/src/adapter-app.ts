@@ -6,18 +6,15 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { KeyInfo, Keyward, VerifyOptions } from '@keyward/core'
+import type { KeyInfo, Keyward } from '@keyward/core'
+import type { MiddlewareOptions } from '@keyward/core/adapter'
 import { expect } from 'vitest'
 import type { ExtractingAdapter } from './adapter-extract.js'
 import type { HidingAdapter } from './adapter-hide.js'
 import type { OptionsAdapter } from './adapter-options.js'
 
 /** `apiKeyAuth`'s options in either adapter: core's `VerifyOptions` and what only a middleware decides. */
-export interface AuthOptions<Skip> extends VerifyOptions {
-	optional?: boolean | undefined
-	skip?: Skip | undefined
-	preflight?: 'skip' | 'authenticate' | undefined
-}
+export type AuthOptions<Skip> = MiddlewareOptions<Skip>
 
 /**
  * The form a copy of the request URL takes: `path` with its query (`/items?a=1`), the `query`
