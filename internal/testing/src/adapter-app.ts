@@ -9,9 +9,6 @@ import type { AddressInfo } from 'node:net'
 import type { KeyInfo, Keyward } from '@keyward/core'
 import type { MiddlewareOptions } from '@keyward/core/adapter'
 import { expect } from 'vitest'
-import type { ExtractingAdapter } from './adapter-extract.js'
-import type { HidingAdapter } from './adapter-hide.js'
-import type { OptionsAdapter } from './adapter-options.js'
 
 /** `apiKeyAuth`'s options in either adapter: core's `VerifyOptions` and what only a middleware decides. */
 export type AuthOptions<Skip> = MiddlewareOptions<Skip>
@@ -58,11 +55,6 @@ export interface AppBuilder<M, Skip> extends AuthExports<M, Skip> {
 	 */
 	serveApp(...middleware: M[]): Promise<AuthApp>
 }
-
-/** Everything the middleware suites ask of an adapter: one object serves all five. */
-export type MiddlewareAdapter<M, Skip> = ExtractingAdapter<M, Skip> &
-	HidingAdapter<M, Skip> &
-	OptionsAdapter<M, Skip>
 
 /** A framework-neutral view of a request, for `skip` options and the middleware that runs before them. */
 export interface RequestView {

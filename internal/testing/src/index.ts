@@ -5,7 +5,6 @@ export {
 	type AuthExports,
 	type AuthOptions,
 	expectUrls,
-	type MiddlewareAdapter,
 	mentions,
 	type RequestView,
 	type Seen,
@@ -38,6 +37,7 @@ export {
 export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export { describeAdapterLogging, type LoggedRequest, type RequestLog } from './adapter-logging.js'
+export type { MiddlewareAdapter } from './adapter-middleware.js'
 export { describeAdapterOptions, type OptionsAdapter } from './adapter-options.js'
 export { describeAdapterProperties } from './adapter-properties.js'
 export { describeAdapterStatus } from './adapter-status.js'

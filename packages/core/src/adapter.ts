@@ -1,4 +1,10 @@
 export {
+	createAuthenticator,
+	createScopeGuard,
+	type FrameworkBinding,
+	type NodeRequest,
+} from './authenticator.js'
+export {
 	hideCredentials,
 	hideCredentialsInKoa,
 	type KoaContextCopies,
@@ -15,6 +21,7 @@ export {
 	refusalBody,
 	resolveMiddlewareOptions,
 	resolveScopes,
+	resolveVerifyOptions,
 	scopeRefusal,
 } from './middleware.js'
 export { rejectUnknownOptions } from './options.js'

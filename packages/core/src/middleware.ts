@@ -108,6 +108,17 @@ export function resolveMiddlewareOptions<Skip>(
 	}
 }
 
+/**
+ * Validate the `VerifyOptions` part of an adapter's options once.
+ * @deprecated use {@link resolveMiddlewareOptions}, which also resolves `optional`, `skip` and
+ * `preflight` and passes the client address lazily; this alias goes in the next release.
+ */
+export function resolveVerifyOptions(options: Readonly<VerifyOptions>): Readonly<VerifyOptions> {
+	if (options.client !== undefined) fail('client is set per request by the adapter, not as an option')
+	const keyward = { verify: () => undefined } as unknown as Keyward
+	return resolveMiddlewareOptions(keyward, options as MiddlewareOptions<never>, { name: 'adapter' }).verify
+}
+
 /** `true` for a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`), which never carries credentials. */
 export function isPreflight(req: { method?: string | undefined; headers: Record<string, unknown> }): boolean {
 	return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined

@@ -1,13 +1,13 @@
 import type { KeyInfo, Keyward } from '@keyward/core'
 import {
+	createAuthenticator,
+	createScopeGuard,
+	type FrameworkBinding,
 	hideCredentials,
-	isPreflight,
 	type MiddlewareOptions,
-	passMissing,
-	resolveMiddlewareOptions,
+	refusalBody,
 } from '@keyward/core/adapter'
 import type { Request, RequestHandler, Response } from 'express'
-import { reject } from './respond.js'
 
 declare global {
 	namespace Express {
@@ -18,12 +18,31 @@ declare global {
 	}
 }
 
+type Skip = (req: Request, res: Response) => boolean | Promise<boolean>
+
 /**
  * Options of {@link apiKeyAuth}: `scopes`, `hideCredentials` and `cost` of core's `verify`, plus
  * `optional`, `skip(req, res)` and `preflight`.
  */
-export interface ApiKeyAuthOptions
-	extends MiddlewareOptions<(req: Request, res: Response) => boolean | Promise<boolean>> {}
+export interface ApiKeyAuthOptions extends MiddlewareOptions<Skip> {}
+
+/** Express as core sees it: Express 5 keeps `res` on `req`, and derives `req.query` from `req.url`. */
+const express: FrameworkBinding<Request, Skip> = {
+	name: 'apiKeyAuth',
+	request: (req) => req,
+	// Honours `app.set('trust proxy', ...)`.
+	client: (req) => req.ip,
+	skip: (skip, req) => skip(req, req.res as Response),
+	hide: hideCredentials,
+	accept(req, result) {
+		req.apiKey = result.key
+		req.res?.set(result.headers)
+	},
+	key: (req) => req.apiKey,
+	refuse(req, refusal) {
+		;(req.res as Response).status(refusal.status).set(refusal.headers).json(refusalBody(refusal))
+	},
+}
 
 /**
  * Authenticate requests with keyward. On success `req.apiKey` holds the key's public info and the
@@ -41,25 +60,25 @@ export interface ApiKeyAuthOptions
  * app.get('/api/me', (req, res) => res.json({ owner: req.apiKey?.owner }))
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): RequestHandler {
-	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
-		name: 'apiKeyAuth',
-		// Honours `app.set('trust proxy', ...)`; read only when a failure limit is configured.
-		client: (req) => (req as Request).ip,
-	})
-	return async function apiKeyAuthMiddleware(req, res, next) {
-		if (!authenticatePreflight && isPreflight(req)) return next()
-		if (skip !== undefined && (await skip(req, res))) return next()
-		const result = await keyward.verify(req, verify)
-		hideCredentials(req, result.hide)
-		if (result.ok) {
-			req.apiKey = result.key
-			res.set(result.headers)
-			return next()
-		}
-		if (optional && result.code === 'missing') {
-			passMissing(req, result)
-			return next()
-		}
-		reject(res, result)
+	const authenticate = createAuthenticator(keyward, options, express)
+	return async function apiKeyAuthMiddleware(req, _res, next) {
+		if (await authenticate(req)) next()
+	}
+}
+
+/**
+ * Require every one of `scopes` on the key that {@link apiKeyAuth} verified earlier in the chain:
+ * 401 `missing` when the request has no `req.apiKey`, 403 `insufficient_scope` when a scope is not
+ * granted (`read:*` grants `read:users`, `*` grants everything). Without arguments it only requires
+ * an authenticated request, which is useful after `apiKeyAuth(keyward, { optional: true })`.
+ *
+ * Scopes are validated at once and throw `KeywardError('invalid_option')` when malformed.
+ * @example
+ * app.delete('/users/:id', requireScopes('users:write'), deleteUser)
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+	const guard = createScopeGuard(scopes, express)
+	return function requireScopesMiddleware(req, _res, next) {
+		if (guard(req)) next()
 	}
 }

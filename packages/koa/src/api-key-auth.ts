@@ -1,13 +1,13 @@
 import type { KeyInfo, Keyward } from '@keyward/core'
 import {
+	createAuthenticator,
+	createScopeGuard,
+	type FrameworkBinding,
 	hideCredentialsInKoa,
-	isPreflight,
 	type MiddlewareOptions,
-	passMissing,
-	resolveMiddlewareOptions,
+	refusalBody,
 } from '@keyward/core/adapter'
 import type { Context, Middleware } from 'koa'
-import { reject } from './respond.js'
 
 declare module 'koa' {
 	interface DefaultState {
@@ -16,16 +16,36 @@ declare module 'koa' {
 	}
 }
 
+type Skip = (ctx: Context) => boolean | Promise<boolean>
+
 /**
  * Options of {@link apiKeyAuth}: `scopes`, `hideCredentials` and `cost` of core's `verify`, plus
  * `optional`, `skip(ctx)` and `preflight`.
  */
-export interface ApiKeyAuthOptions extends MiddlewareOptions<(ctx: Context) => boolean | Promise<boolean>> {}
+export interface ApiKeyAuthOptions extends MiddlewareOptions<Skip> {}
 
-/** The Koa context of a request, kept on the request while it is verified: `ctx.ip` honours `app.proxy`. */
-const CONTEXT: unique symbol = Symbol('keyward.koaContext')
-
-type WithContext = { [CONTEXT]?: Context }
+/**
+ * Koa as core sees it. Refusals set `ctx.status`, `ctx.set()` and `ctx.body` directly, never
+ * `ctx.throw`, whose default handler answers in plain text.
+ */
+const koa: FrameworkBinding<Context, Skip> = {
+	name: 'apiKeyAuth',
+	request: (ctx) => ctx.req,
+	// Honours `app.proxy`.
+	client: (ctx) => ctx.ip,
+	skip: (skip, ctx) => skip(ctx),
+	hide: hideCredentialsInKoa,
+	accept(ctx, result) {
+		ctx.state.apiKey = result.key
+		ctx.set(result.headers)
+	},
+	key: (ctx) => ctx.state.apiKey,
+	refuse(ctx, refusal) {
+		ctx.status = refusal.status
+		ctx.set(refusal.headers)
+		ctx.body = refusalBody(refusal)
+	},
+}
 
 /**
  * Authenticate requests with keyward. On success `ctx.state.apiKey` holds the key's public info and
@@ -44,27 +64,25 @@ type WithContext = { [CONTEXT]?: Context }
  * app.use((ctx) => { ctx.body = { owner: ctx.state.apiKey?.owner } })
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): Middleware {
-	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
-		name: 'apiKeyAuth',
-		// Read only when a failure limit is configured.
-		client: (req) => (req as WithContext)[CONTEXT]?.ip,
-	})
+	const authenticate = createAuthenticator(keyward, options, koa)
 	return async function apiKeyAuthMiddleware(ctx, next) {
-		const req = ctx.req
-		if (!authenticatePreflight && isPreflight(req)) return next()
-		if (skip !== undefined && (await skip(ctx))) return next()
-		;(req as WithContext)[CONTEXT] = ctx
-		const result = await keyward.verify(req, verify)
-		hideCredentialsInKoa(ctx, result.hide)
-		if (result.ok) {
-			ctx.state.apiKey = result.key
-			ctx.set(result.headers)
-			return next()
-		}
-		if (optional && result.code === 'missing') {
-			passMissing(req, result)
-			return next()
-		}
-		reject(ctx, result)
+		if (await authenticate(ctx)) await next()
+	}
+}
+
+/**
+ * Require every one of `scopes` on the key that {@link apiKeyAuth} verified earlier in the chain:
+ * 401 `missing` when `ctx.state.apiKey` is absent, 403 `insufficient_scope` when a scope is not
+ * granted (`read:*` grants `read:users`, `*` grants everything). Without arguments it only requires
+ * an authenticated request, which is useful after `apiKeyAuth(keyward, { optional: true })`.
+ *
+ * Scopes are validated at once and throw `KeywardError('invalid_option')` when malformed.
+ * @example
+ * router.delete('/users/:id', requireScopes('users:write'), deleteUser)
+ */
+export function requireScopes(...scopes: string[]): Middleware {
+	const guard = createScopeGuard(scopes, koa)
+	return async function requireScopesMiddleware(ctx, next) {
+		if (guard(ctx)) await next()
 	}
 }

@@ -1,3 +1,2 @@
-export { type ApiKeyAuthOptions, apiKeyAuth } from './api-key-auth.js'
-export { requireScopes } from './require-scopes.js'
+export { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from './api-key-auth.js'
 export { type KeyManagementOptions, keyManagementRouter } from './self-service.js'

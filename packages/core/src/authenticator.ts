@@ -1,0 +1,109 @@
+import type { Keyward } from './keyward.js'
+import {
+	isPreflight,
+	type MiddlewareOptions,
+	passMissing,
+	resolveMiddlewareOptions,
+	resolveScopes,
+	scopeRefusal,
+} from './middleware.js'
+import type { CredentialHiding, KeyInfo, RequestLike, VerifyFailure, VerifySuccess } from './types.js'
+
+/** A Node request as an adapter hands it to core: headers, URL, raw headers and method. */
+export type NodeRequest = RequestLike & { method?: string | undefined }
+
+/**
+ * What core needs to know of a framework to run `apiKeyAuth` and `requireScopes` in it: how to
+ * read its request and write its response. `C` is what the framework hands a middleware (Express
+ * `req`, Koa `ctx`, Node's `req`); `Skip` is the signature of the `skip` option.
+ */
+export interface FrameworkBinding<C, Skip> {
+	/** The middleware's name in option errors: `'apiKeyAuth'`. */
+	readonly name: string
+	/** The Node request of `context`. */
+	request(context: C): NodeRequest
+	/** The client address, honouring the framework's trust-proxy setting; read only for a `failureLimit`. */
+	client(context: C): string | undefined
+	/** Call the user's `skip` with the framework's arguments. */
+	skip(skip: Skip, context: C): boolean | Promise<boolean>
+	/** Remove a credential from every copy of the request the framework keeps. */
+	hide(context: C, hide: CredentialHiding): void
+	/** A verified request: expose `result.key` to handlers and send `result.headers`. */
+	accept(context: C, result: VerifySuccess): void
+	/** The key a verified request carries, for `requireScopes`. */
+	key(context: C): KeyInfo | undefined
+	/** Answer `refusal`: its status, headers, and the JSON body `{ detail, code }`. */
+	refuse(context: C, refusal: VerifyFailure): void
+}
+
+/** The context of a request being verified, kept on its Node request for the client reader. */
+const CONTEXT: unique symbol = Symbol('keyward.context')
+
+type WithContext<C> = { [CONTEXT]?: C }
+
+/**
+ * An adapter's `apiKeyAuth`, framework-free: options are validated at once; the function answers
+ * `true` when the middleware should go on (verified, skipped, a preflight, or optional without
+ * credentials) and `false` when it answered the request with a refusal. Core decides; the binding
+ * translates.
+ * @example
+ * const authenticate = createAuthenticator(keyward, options, expressBinding)
+ * return async (req, _res, next) => { if (await authenticate(req)) next() }
+ */
+export function createAuthenticator<C, Skip>(
+	keyward: Keyward,
+	options: Readonly<MiddlewareOptions<Skip>>,
+	binding: FrameworkBinding<C, Skip>,
+): (context: C) => Promise<boolean> {
+	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
+		name: binding.name,
+		client: (req) => {
+			const context = (req as WithContext<C>)[CONTEXT]
+			return context === undefined ? undefined : binding.client(context)
+		},
+	})
+
+	function settle(context: C, req: NodeRequest, result: VerifySuccess | VerifyFailure): boolean {
+		if (result.hide !== undefined) binding.hide(context, result.hide)
+		if (result.ok) {
+			binding.accept(context, result)
+			return true
+		}
+		if (optional && result.code === 'missing') {
+			passMissing(req, result)
+			return true
+		}
+		binding.refuse(context, result)
+		return false
+	}
+
+	async function verifyContext(context: C, req: NodeRequest): Promise<boolean> {
+		if (skip !== undefined && (await binding.skip(skip, context))) return true
+		;(req as WithContext<C>)[CONTEXT] = context
+		return settle(context, req, await keyward.verify(req, verify))
+	}
+
+	return function authenticate(context) {
+		const req = binding.request(context)
+		if (!authenticatePreflight && isPreflight(req)) return Promise.resolve(true)
+		return verifyContext(context, req)
+	}
+}
+
+/**
+ * An adapter's `requireScopes(...scopes)`, framework-free: scopes are validated at once; the
+ * function answers `true` when the key holds every scope, else answers the refusal (401 without a
+ * key, 403 without a scope) and returns `false`.
+ */
+export function createScopeGuard<C>(
+	scopes: readonly string[],
+	binding: Pick<FrameworkBinding<C, unknown>, 'request' | 'key' | 'refuse'>,
+): (context: C) => boolean {
+	const required = resolveScopes(scopes, 'requireScopes arguments')
+	return function guardScopes(context) {
+		const refusal = scopeRefusal(binding.request(context), binding.key(context), required)
+		if (refusal === undefined) return true
+		binding.refuse(context, refusal)
+		return false
+	}
+}
