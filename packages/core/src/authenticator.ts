@@ -41,6 +41,8 @@ const CONTEXT: unique symbol = Symbol('keyward.context')
 
 type WithContext<C> = { [CONTEXT]?: C }
 
+const GO_ON: Promise<boolean> = Promise.resolve(true)
+
 /**
  * An adapter's `apiKeyAuth`, framework-free: options are validated at once; the function answers
  * `true` when the middleware should go on (verified, skipped, a preflight, or optional without
@@ -57,10 +59,8 @@ export function createAuthenticator<C, Skip>(
 ): (context: C) => Promise<boolean> {
 	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
 		name: binding.name,
-		client: (req) => {
-			const context = (req as WithContext<C>)[CONTEXT]
-			return context === undefined ? undefined : binding.client(context)
-		},
+		// The context is the request itself (Express), or was left on it by `authenticate`.
+		client: (req) => binding.client((req as WithContext<C>)[CONTEXT] ?? (req as C)),
 	})
 
 	function settle(context: C, req: NodeRequest, result: VerifySuccess | VerifyFailure): boolean {
@@ -77,16 +77,19 @@ export function createAuthenticator<C, Skip>(
 		return false
 	}
 
-	async function verifyContext(context: C, req: NodeRequest): Promise<boolean> {
-		if (skip !== undefined && (await binding.skip(skip, context))) return true
-		;(req as WithContext<C>)[CONTEXT] = context
-		return settle(context, req, await keyward.verify(req, verify))
+	function verifyContext(context: C, req: NodeRequest): Promise<boolean> {
+		if ((req as unknown) !== context) (req as WithContext<C>)[CONTEXT] = context
+		return keyward.verify(req, verify).then((result) => settle(context, req, result))
+	}
+
+	async function skipOrVerify(context: C, req: NodeRequest, skipped: Skip): Promise<boolean> {
+		return (await binding.skip(skipped, context)) || verifyContext(context, req)
 	}
 
 	return function authenticate(context) {
 		const req = binding.request(context)
-		if (!authenticatePreflight && isPreflight(req)) return Promise.resolve(true)
-		return verifyContext(context, req)
+		if (!authenticatePreflight && isPreflight(req)) return GO_ON
+		return skip === undefined ? verifyContext(context, req) : skipOrVerify(context, req, skip)
 	}
 }
 
