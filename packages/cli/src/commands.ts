@@ -210,8 +210,8 @@ export async function auditCommand(
 	if (entries.length === 0) return out.line('No audit entries.')
 	const rows = entries.map((e) => [
 		timestamp(e.at),
-		e.action.replace(/^key\./, ''),
-		e.previousKeyId === null ? e.keyId : `${e.keyId} (from ${e.previousKeyId})`,
+		e.action.replace(/^key\./, '').replace('.', ' '),
+		e.keyId === null ? '-' : e.previousKeyId === null ? e.keyId : `${e.keyId} (from ${e.previousKeyId})`,
 		e.owner,
 		e.actor ?? '-',
 		e.source ?? '-',

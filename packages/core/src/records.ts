@@ -34,7 +34,7 @@ export function toInfo(record: KeyRecord): KeyInfo {
 		owner: record.owner,
 		name: record.name,
 		note: record.note,
-		scopes: Object.freeze([...record.scopes]),
+		scopes: record.scopes === 'inherit' ? 'inherit' : Object.freeze([...record.scopes]),
 		createdAt: record.createdAt,
 		expiresAt: record.expiresAt,
 		revokedAt: record.revokedAt,
@@ -56,8 +56,7 @@ export function isRecord(value: unknown): value is KeyRecord {
 		typeof r.owner === 'string' &&
 		(r.name === null || typeof r.name === 'string') &&
 		(r.note === null || typeof r.note === 'string') &&
-		Array.isArray(r.scopes) &&
-		r.scopes.every((s) => typeof s === 'string') &&
+		(r.scopes === 'inherit' || (Array.isArray(r.scopes) && r.scopes.every((s) => typeof s === 'string'))) &&
 		r.createdAt instanceof Date &&
 		isDateOrNull(r.expiresAt) &&
 		isDateOrNull(r.revokedAt) &&
@@ -83,6 +82,11 @@ export function checkText(value: unknown, field: string, max: number, required: 
 	// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
 	if (/[\u0000-\u001f\u007f]/.test(value)) bad(`${field} must not contain control characters`)
 	return value
+}
+
+/** Validate a key's scopes: `'inherit'`, or a list (de-duplicated). */
+export function checkKeyScopes(value: unknown): string[] | 'inherit' {
+	return value === 'inherit' ? 'inherit' : checkScopeList(value)
 }
 
 /** Validate and de-duplicate scopes. */
