@@ -19,7 +19,8 @@ import type {
 import type { ConsumeResult, KeyPatch, KeyRecord, OwnerInfo, OwnerPatch } from './types.js'
 
 function copy(record: KeyRecord): KeyRecord {
-	return { ...record, scopes: [...record.scopes], metadata: structuredClone(record.metadata) }
+	const scopes = record.scopes === 'inherit' ? 'inherit' : [...record.scopes]
+	return { ...record, scopes, metadata: structuredClone(record.metadata) }
 }
 
 function newestFirst(a: KeyRecord, b: KeyRecord): number {

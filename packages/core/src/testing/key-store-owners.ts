@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AuditStamp, KeyStore } from '../store-types.js'
+import { sampleRecord } from './sample-record.js'
 
 const at = (ms: number) => new Date(Date.UTC(2026, 5, 1) + ms)
 const stamp: AuditStamp = { actor: 'ops', source: 'cli@host' }
@@ -7,6 +8,18 @@ const stamp: AuditStamp = { actor: 'ops', source: 'cli@host' }
 /** The owner-record part of the {@link KeyStore} contract. */
 export function describeKeyStoreOwners(current: () => KeyStore, freshOwner: () => string): void {
 	describe('owner records', () => {
+		it('round-trips a key that inherits its scopes, and updates it both ways', async () => {
+			const store = current()
+			const record = sampleRecord({ scopes: 'inherit' })
+			await store.create(record)
+			expect(await store.findByHash(record.hash)).toEqual(record)
+			expect(await store.update(record.id, { scopes: ['read'] })).toMatchObject({ scopes: ['read'] })
+			expect(await store.update(record.id, { scopes: 'inherit' })).toMatchObject({ scopes: 'inherit' })
+			expect((await store.list({ owner: record.owner })).find((r) => r.id === record.id)?.scopes).toBe(
+				'inherit',
+			)
+		})
+
 		it('answers null for an owner without a record, and creates one with defaults on first change', async () => {
 			const store = current()
 			const id = freshOwner()
