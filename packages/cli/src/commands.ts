@@ -69,7 +69,8 @@ export async function createCommand(keyward: Keyward, options: CreateOptions, ou
 		owner: options.owner,
 		name: options.name,
 		note: options.note,
-		scopes: options.scope ?? [],
+		// `--scope inherit` alone: the key has its owner's scopes, decided at each verification.
+		scopes: options.scope?.length === 1 && options.scope[0] === 'inherit' ? 'inherit' : (options.scope ?? []),
 		expiresIn: options.expiresIn,
 		monthlyQuota: options.quota,
 		metadata: options.metadata,
