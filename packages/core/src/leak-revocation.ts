@@ -34,13 +34,21 @@ export interface LeakOutcome {
 /** Distinct tokens revoked at once; the rest wait, so a long report does not flood the store. */
 const CONCURRENCY = 8
 
-/** Tokens of a report in first-seen order, each with every place it was found. */
-function byToken(entries: readonly LeakReportEntry[]): Map<string, LeakLocation[]> {
+/**
+ * Tokens of a report in first-seen order, each with every place it was found. A reported place
+ * can hold key text itself (`https://host/?api_key=...`): `scrub` removes it before the place
+ * reaches the audit trail or `notify`.
+ */
+function byToken(
+	entries: readonly LeakReportEntry[],
+	scrub: (text: string) => string,
+): Map<string, LeakLocation[]> {
 	const tokens = new Map<string, LeakLocation[]>()
 	for (const { token, url, source, type } of entries) {
+		const location = { url: scrub(url), source: scrub(source), type: scrub(type) }
 		const locations = tokens.get(token)
-		if (locations === undefined) tokens.set(token, [{ url, source, type }])
-		else locations.push({ url, source, type })
+		if (locations === undefined) tokens.set(token, [location])
+		else locations.push(location)
 	}
 	return tokens
 }
@@ -59,6 +67,8 @@ export function createLeakRevoker(
 ): (entries: readonly LeakReportEntry[]) => Promise<LeakOutcome> {
 	// Only text of this keyward's key form is looked up: an id-like token must never revoke by id.
 	const fullKey = new RegExp(`^(?:${keyward.keyPattern.source})$`)
+	const anyKey = new RegExp(keyward.keyPattern.source, 'g')
+	const scrub = (text: string) => text.replace(anyKey, '[REDACTED]')
 	const actor = `leak-report:${reporter}`
 	// Tells a revocation this call made from one a concurrent call (or an earlier report) made:
 	// keyward emits `key.revoked` only for the call whose store write changed the key, synchronously,
@@ -86,7 +96,7 @@ export function createLeakRevoker(
 	}
 
 	return async function revokeReported(entries) {
-		const tokens = [...byToken(entries)]
+		const tokens = [...byToken(entries, scrub)]
 		const outcomes: [LeakLabel, KeyInfo?][] = []
 		let next = 0
 		async function worker(): Promise<void> {

@@ -6,7 +6,12 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeyward, MemoryStore } from '../src/index.js'
 import { createReportKeySet } from '../src/leak-report-keys.js'
-import { createLeakReportReceiver, type LeakReportOptions, parseLeakReport } from '../src/management.js'
+import {
+	createLeakReportReceiver,
+	type LeakedKey,
+	type LeakReportOptions,
+	parseLeakReport,
+} from '../src/management.js'
 
 const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 const pem = (key: typeof pair.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString()
@@ -153,6 +158,58 @@ describe('createLeakReportReceiver', () => {
 			503,
 			{ detail: 'Reports cannot be handled now; send it again later', code: 'unavailable' },
 		])
+	})
+})
+
+describe('revoking reported keys', () => {
+	it('revokes an expired key too, notifies once, and keeps key text in a reported URL out of audit and notify', async () => {
+		let now = Date.UTC(2026, 10, 30)
+		const store = new MemoryStore()
+		const keyward = createKeyward({ store, now: () => now })
+		const { key } = await keyward.createKey({ owner: 'acme', expiresIn: 1000 })
+		now += 5000
+		const notified: LeakedKey[] = []
+		const secret = 's'.repeat(32)
+		const receiver = createLeakReportReceiver(
+			keyward,
+			{ secret, notify: (leak) => void notified.push(leak), onError: () => {} },
+			{ name: 'test', request: 'req' },
+		)
+		// A reported place may hold the key itself: it reaches neither the audit trail nor notify.
+		const url = `https://logs.example/run?api_key=${key}`
+		const body = Buffer.from(JSON.stringify({ keys: [key, key], url }))
+		const answer = await receiver.handle({ request: null, message: message(body, { authorization: secret }) })
+		expect(answer.body).toEqual([expect.objectContaining({ label: 'true_positive' })])
+		expect((await keyward.getKey(key)).revokedAt?.getTime()).toBe(now)
+		expect(notified.map((leak) => leak.locations.map((l) => l.url))).toEqual([
+			['https://logs.example/run?api_key=[REDACTED]', 'https://logs.example/run?api_key=[REDACTED]'],
+		])
+		const [revoked] = await store.listAudit({ limit: 1 })
+		expect([revoked?.action, revoked?.source]).toEqual([
+			'key.revoked',
+			'https://logs.example/run?api_key=[REDACTED]',
+		])
+	})
+
+	it('keeps a revocation when notify fails, and hands the failure to onError', async () => {
+		const keyward = createKeyward()
+		const { key } = await keyward.createKey({ owner: 'acme' })
+		const failures: unknown[] = []
+		const secret = 's'.repeat(32)
+		const receiver = createLeakReportReceiver(
+			keyward,
+			{
+				secret,
+				notify: () => Promise.reject(new Error('mail down')),
+				onError: (error) => failures.push(error),
+			},
+			{ name: 'test', request: 'req' },
+		)
+		const body = Buffer.from(JSON.stringify({ keys: [key] }))
+		const answer = await receiver.handle({ request: null, message: message(body, { authorization: secret }) })
+		expect(answer.status).toBe(200)
+		expect((await keyward.getKey(key)).revokedAt).toBeInstanceOf(Date)
+		expect(failures.map((e) => (e as Error).message)).toEqual(['mail down'])
 	})
 })
 
