@@ -210,6 +210,10 @@ export function describeLeakReportHandler(adapter: LeakReportAdapter): void {
 				})
 				expect(endless.status).toBe(413)
 				expect(endless.sent).toBeLessThan(8 * 1024 * 1024)
+				// Refused before its body is read (no signature): the body is not drained either.
+				const unsigned = await sendEndlessBody(port, '/leaks', { 'content-type': 'application/json' })
+				expect(unsigned.status).toBe(401)
+				expect(unsigned.sent).toBeLessThan(8 * 1024 * 1024)
 			} finally {
 				server.closeAllConnections()
 				await new Promise((resolve) => server.close(resolve))

@@ -5,7 +5,7 @@ import type { Keyward } from './keyward.js'
 import { isSignedBy, parseLeakReport, reportSignature, verdict } from './leak-report-format.js'
 import { type LeakReportOptions, resolveLeakReportOptions } from './leak-report-options.js'
 import { createLeakRevoker } from './leak-revocation.js'
-import { isJsonMediaType, mediaTypeOf, readRequestBytes } from './request-body.js'
+import { hasRequestBody, isJsonMediaType, mediaTypeOf, readRequestBytes } from './request-body.js'
 
 /** One report, as an adapter hands it over. */
 export interface LeakReportCall<R> {
@@ -88,7 +88,7 @@ export function createLeakReportReceiver<R>(
 		const body = await readRequestBytes(message, maxBodyBytes)
 		if (!body.ok) {
 			return body.reason === 'too_large'
-				? refuse(413, 'payload_too_large', 'Report body too large', { connection: 'close' })
+				? refuse(413, 'payload_too_large', 'Report body too large')
 				: refuse(400, 'invalid_argument', 'The request body was cut off')
 		}
 		if (check.kind === 'plain' || signature === null) return body.bytes
@@ -97,40 +97,48 @@ export function createLeakReportReceiver<R>(
 		return isSignedBy(body.bytes, signature.signature, found.key) ? body.bytes : BAD_SIGNATURE
 	}
 
+	async function answer(call: LeakReportCall<R>): Promise<LeakReportAnswer> {
+		const { message } = call
+		if (message.method !== 'POST')
+			return refuse(405, 'method_not_allowed', 'Send reports with POST', { allow: 'POST' })
+		if (!isJsonMediaType(mediaTypeOf(message)))
+			return refuse(415, 'unsupported_media_type', 'Send the report as application/json')
+		const body = await authenticatedBody(call)
+		if (!Buffer.isBuffer(body)) return body
+		const entries = parseLeakReport(body.toString('utf8'))
+		if (entries === null) return refuse(400, 'invalid_report', 'The body is not a leak report')
+		let outcome: Awaited<ReturnType<typeof revokeReported>>
+		try {
+			outcome = await revokeReported(entries)
+		} catch (error) {
+			if (isKeywardError(error, 'store_unavailable')) return UNAVAILABLE
+			throw error
+		}
+		// Owners hear of each key this report revoked; a failing hook never undoes a revocation.
+		await Promise.all(
+			outcome.revoked.map(async (leak) => {
+				try {
+					await notify?.(leak, call.request)
+				} catch (error) {
+					onError(error, leak)
+				}
+			}),
+		)
+		// One verdict per distinct token, in report order, with the type it was first reported under.
+		const first = new Map([...entries].reverse().map((entry) => [entry.token, entry]))
+		const verdicts = [...outcome.labels].map(([token, label]) =>
+			verdict(first.get(token) as (typeof entries)[number], label, tokenField),
+		)
+		return { status: 200, headers: NO_STORE, body: verdicts }
+	}
+
 	return {
 		async handle(call) {
-			const { message } = call
-			if (message.method !== 'POST')
-				return refuse(405, 'method_not_allowed', 'Send reports with POST', { allow: 'POST' })
-			if (!isJsonMediaType(mediaTypeOf(message)))
-				return refuse(415, 'unsupported_media_type', 'Send the report as application/json')
-			const body = await authenticatedBody(call)
-			if (!Buffer.isBuffer(body)) return body
-			const entries = parseLeakReport(body.toString('utf8'))
-			if (entries === null) return refuse(400, 'invalid_report', 'The body is not a leak report')
-			let outcome: Awaited<ReturnType<typeof revokeReported>>
-			try {
-				outcome = await revokeReported(entries)
-			} catch (error) {
-				if (isKeywardError(error, 'store_unavailable')) return UNAVAILABLE
-				throw error
-			}
-			// Owners hear of each key this report revoked; a failing hook never undoes a revocation.
-			await Promise.all(
-				outcome.revoked.map(async (leak) => {
-					try {
-						await notify?.(leak, call.request)
-					} catch (error) {
-						onError(error, leak)
-					}
-				}),
-			)
-			// One verdict per distinct token, in report order, with the type it was first reported under.
-			const first = new Map([...entries].reverse().map((entry) => [entry.token, entry]))
-			const verdicts = [...outcome.labels].map(([token, label]) =>
-				verdict(first.get(token) as (typeof entries)[number], label, tokenField),
-			)
-			return { status: 200, headers: NO_STORE, body: verdicts }
+			const answered = await answer(call)
+			// A body refused unread (or read in part) is never drained: the connection closes instead,
+			// so an endless body sent with a refused report costs nothing.
+			const unread = hasRequestBody(call.message) && !call.message.readableEnded
+			return unread ? { ...answered, headers: { ...answered.headers, connection: 'close' } } : answered
 		},
 	}
 }
