@@ -35,6 +35,7 @@ export {
 	type KeyRouterHelpers,
 } from './adapter-key-router.js'
 export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
+export { describeLeakReportHandler, type LeakReportAdapter } from './adapter-leak-report.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export { describeAdapterLogging, type LoggedRequest, type RequestLog } from './adapter-logging.js'
 export type { MiddlewareAdapter } from './adapter-middleware.js'
@@ -61,6 +62,11 @@ export {
 export { type Load, type LoadSample, startLoad } from './load.js'
 export { uniqueName } from './names.js'
 export { type NodeProcess, startNodeProcess } from './processes.js'
+export {
+	type ReportKeyServer,
+	type ReportSignatureHeaders,
+	startReportKeyServer,
+} from './report-keys.js'
 export {
 	pgUrl,
 	probePostgres,

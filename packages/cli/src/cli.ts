@@ -23,6 +23,8 @@ export interface CliIo {
 	now(): number
 	/** Opens the database; tests may substitute one. */
 	openDatabase: OpenDatabaseFn
+	/** What `keyward scan -` reads. @defaultValue process.stdin */
+	stdin: AsyncIterable<Buffer | string>
 }
 
 function envSetting(io: CliIo, variable: string, name: keyof typeof parse.SETTINGS): string | undefined {
@@ -87,8 +89,8 @@ function failureMessage(error: unknown): string {
 
 /**
  * Run the `keyward` command line with `argv` (without `node` and the script) and resolve to its
- * exit status: 0 done, 1 failed (one-line message on stderr), 2 bad command line. Never calls
- * `process.exit`.
+ * exit status: 0 done, 1 failed (one-line message on stderr), 2 bad command line; `keyward scan`
+ * answers 1 when it found a key and 2 when a path could not be read. Never calls `process.exit`.
  * @example process.exitCode = await runCli(process.argv.slice(2))
  */
 export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
@@ -99,26 +101,35 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 		cwd: process.cwd(),
 		now: () => Date.now(),
 		openDatabase,
+		stdin: process.stdin,
 		...io,
 	}
 	const fail = (message: string) => full.stderr(`keyward: ${redactText(message)}\n`)
+	/** Exit status of a command that has one of its own (`scan`); 0 for the others. */
+	let status = 0
 
 	async function run(g: GlobalOptions, task: Task): Promise<void> {
 		const location = locate(full, g)
-		const actor = whoAmI(full, g)
-		const source = `cli@${hostname()}`
-		const db = await full.openDatabase(location)
 		const out: Output = {
 			line: (text) => full.stdout(`${text}\n`),
 			json: (value) => full.stdout(`${JSON.stringify(value, null, 2)}\n`),
 			nowMs: full.now(),
 			asJson: g.json === true,
 		}
+		const workspace = { cwd: full.cwd, stdin: full.stdin, keyPrefix: location.keyPrefix, warn: fail }
+		if (task.files !== undefined && task.database !== true) {
+			status = await task.files(workspace, out, undefined)
+			return
+		}
+		const actor = whoAmI(full, g)
+		const source = `cli@${hostname()}`
+		const db = await full.openDatabase(location)
 		try {
 			// The store records each change with the actor and source of this context.
 			await withAuditContext({ actor, source }, async () => {
 				if (task.keyward !== undefined) await task.keyward(db.keyward, out)
 				if (task.audit !== undefined) await task.audit(db.audit, out)
+				if (task.files !== undefined) status = await task.files(workspace, out, db.keyward)
 			})
 		} finally {
 			await db.close()
@@ -127,7 +138,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 
 	try {
 		await program(full, run).parseAsync([...argv], { from: 'user' })
-		return 0
+		return status
 	} catch (error) {
 		if (error instanceof CommanderError) {
 			if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0

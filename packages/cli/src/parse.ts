@@ -16,6 +16,15 @@ export function collectScope(value: string, previous: string[] | undefined): str
 	return scopes.includes(value) ? scopes : [...scopes, value]
 }
 
+/** `--prefix`, repeatable: key prefixes as keyward accepts them, without duplicates. */
+export function collectPrefix(value: string, previous: string[] | undefined): string[] {
+	if (!/^[a-z][a-z0-9]{0,15}$/.test(value)) {
+		throw new InvalidArgumentError('a key prefix is 1-16 lowercase letters or digits, starting with a letter')
+	}
+	const prefixes = previous ?? []
+	return prefixes.includes(value) ? prefixes : [...prefixes, value]
+}
+
 /** A duration (`30d`); with `positive`, zero is refused. */
 export function durationArg(positive: boolean): (value: string) => number {
 	return (value) => {

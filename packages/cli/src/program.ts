@@ -5,6 +5,8 @@ import * as commands from './commands.js'
 import type { AuditLog } from './database.js'
 import * as owners from './owner-commands.js'
 import * as parse from './parse.js'
+import { scanCommand } from './scan-command.js'
+import type { ScanSource } from './scan-files.js'
 
 /** Where the program writes. */
 export interface ProgramOutput {
@@ -24,10 +26,22 @@ export interface GlobalOptions {
 	json?: boolean
 }
 
-/** What a command needs: the keyward, or the audit log. */
+/** What `keyward scan` reads from, besides its output. */
+export interface Workspace extends ScanSource {
+	/** Key prefix of the database's keys (`--key-prefix`, `KEYWARD_KEY_PREFIX`). */
+	readonly keyPrefix: string | undefined
+}
+
+/** What a command needs: the keyward, the audit log, or files. */
 export interface Task {
 	keyward?: (keyward: Keyward, out: commands.Output) => Promise<void>
 	audit?: (audit: AuditLog, out: commands.Output) => Promise<void>
+	/**
+	 * Reads files, without opening the database unless `database` is set (then with its keyward);
+	 * resolves to the exit status.
+	 */
+	files?: (workspace: Workspace, out: commands.Output, keyward: Keyward | undefined) => Promise<number>
+	database?: boolean
 }
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
@@ -35,7 +49,9 @@ const VERSION = (createRequire(import.meta.url)('../package.json') as { version:
 /** Build the `keyward` program; actions report their failures by throwing. */
 export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) => Promise<void>): Command {
 	const root = new Command('keyward')
-		.description('Create, list, revoke, rotate and delete API keys in a keyward database.')
+		.description(
+			'Create, list, revoke, rotate and delete API keys in a keyward database; find leaked keys in files.',
+		)
 		.version(VERSION, '-V, --version')
 		.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} })
 		.exitOverride()
@@ -191,6 +207,37 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 				audit: (log, out) =>
 					commands.auditCommand(log, cmd.opts<{ owner?: string; key?: string; limit: number }>(), out),
 			})),
+		)
+	root
+		.command('scan')
+		.description('find keyward keys in files, directories or standard input; exit 1 when one is found')
+		.argument('[paths...]', 'files and directories to scan (default: .), - for standard input')
+		.option(
+			'--prefix <prefix>',
+			'key prefix to look for (repeat for more; default: --key-prefix, else kw)',
+			parse.collectPrefix,
+		)
+		.option('--check', 'look each key up in the database: live, revoked, expired or unknown')
+		.addOption(json())
+		.addHelpText(
+			'after',
+			'\nSkips .git, node_modules, binary files and symbolic links. Prints file:line:column and a\nredacted key, never the key itself.\nExit status: 0 no key found, 1 keys found, 2 bad command line or a path that could not be read.',
+		)
+		.action(
+			action((cmd, [paths]) => {
+				const { prefix, check } = cmd.opts<{ prefix?: string[]; check?: boolean }>()
+				return {
+					database: check === true,
+					files: (workspace, out, keyward) =>
+						scanCommand(
+							(paths ?? []) as unknown as string[],
+							prefix ?? [workspace.keyPrefix ?? 'kw'],
+							workspace,
+							out,
+							keyward,
+						),
+				}
+			}),
 		)
 	return root
 }

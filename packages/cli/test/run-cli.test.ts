@@ -1,39 +1,22 @@
 import { resolve } from 'node:path'
-import { createKeyward, keyPattern, MemoryStore } from '@keyward/core'
+import { keyPattern } from '@keyward/core'
 import { generateKey } from '@keyward/core/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type AuditLog, type CliIo, type DatabaseLocation, runCli } from '../src/index.js'
+import { memory, run } from './memory-cli.js'
 
-/** An in-memory database for the CLI, and what the CLI did with it. */
-function memory() {
-	const store = new MemoryStore()
-	const locations: DatabaseLocation[] = []
-	const audit: AuditLog = { list: (query) => store.listAudit(query) }
-	const io = (env: Record<string, string> = {}): Partial<CliIo> => ({
-		env,
-		cwd: '/srv/app',
-		openDatabase: async (location) => {
-			locations.push(location)
-			const keyward = createKeyward({ store, prefix: location.keyPrefix, lastUsed: false, cache: false })
-			return { keyward, audit, close: async () => {} }
-		},
-	})
-	return { store, locations, io }
-}
-
-async function run(argv: string[], io: Partial<CliIo> = {}) {
-	let stdout = ''
-	let stderr = ''
-	const code = await runCli(argv, {
-		...io,
-		stdout: (text) => (stdout += text),
-		stderr: (text) => (stderr += text),
-	})
-	return { code, stdout, stderr }
-}
-
-const COMMANDS = ['create', 'list', 'show', 'revoke', 'revoke-all', 'delete', 'rotate', 'usage', 'audit']
+const COMMANDS = [
+	'create',
+	'list',
+	'show',
+	'revoke',
+	'revoke-all',
+	'delete',
+	'rotate',
+	'usage',
+	'audit',
+	'scan',
+]
 
 describe('runCli', () => {
 	it('prints a new key exactly once, alone on its line, and never again', async () => {

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createKeyward, keyPattern } from '@keyward/core'
 import { sampleRecord } from '@keyward/core/testing'
@@ -209,5 +212,43 @@ export function cliScenario(target: Target): void {
 			expect(await snapshot()).toBe(before)
 		},
 		OPEN_TIMEOUT * 2,
+	)
+
+	it(
+		'scan finds the keys create printed, live and test, and --check says which are live',
+		async () => {
+			const created = async (environment: string) => {
+				const run = await cli(target, ['--environment', environment, 'create', '--owner', 'acme', '--json'])
+				return JSON.parse(run.stdout) as { key: string; info: { id: string } }
+			}
+			const [live, test] = [await created('live'), await created('test')]
+			const dir = mkdtempSync(join(tmpdir(), 'keyward-scan-'))
+			try {
+				writeFileSync(join(dir, 'app.json'), `{"apiKey":"${live.key}"}\n`)
+				writeFileSync(join(dir, '.env'), `# keys\nAPI_KEY=${test.key}\nOTHER=${live.key.slice(0, -1)}x\n`)
+				const found = await cli(target, ['scan', dir], 1)
+				const redacted = (key: string) => `${key.slice(0, key.length - 32)}…(redacted)`
+				expect(found.stdout).toBe(
+					`${join(dir, '.env')}:2:9: ${redacted(test.key)}\n${join(dir, 'app.json')}:1:12: ${redacted(live.key)}\n`,
+				)
+				expect(found.stderr).toBe(
+					'keyward: found 2 keys in 2 files: treat them as leaked, revoke and remove them\n',
+				)
+				await cli(target, ['revoke', test.info.id])
+				const checked = await cli(target, ['scan', '--check', dir], 1)
+				expect(checked.stdout).toContain(`${redacted(test.key)} revoked: key ${test.info.id} of acme\n`)
+				expect(checked.stdout).toContain(`${redacted(live.key)} live: key ${live.info.id} of acme\n`)
+				for (const run of [found, checked]) {
+					expect(`${run.stdout}${run.stderr}`).not.toContain(live.key.slice(-30))
+					expect(`${run.stdout}${run.stderr}`).not.toContain(test.key.slice(-30))
+				}
+				rmSync(join(dir, 'app.json'))
+				writeFileSync(join(dir, '.env'), 'API_KEY=\n')
+				expect(await cli(target, ['scan', dir])).toMatchObject({ stdout: '', stderr: '' })
+			} finally {
+				rmSync(dir, { recursive: true, force: true })
+			}
+		},
+		OPEN_TIMEOUT,
 	)
 }

@@ -20,4 +20,21 @@ export {
 	KeyManagementRefusal,
 	type KeyManagerHost,
 } from './key-management-policy.js'
+export {
+	createLeakReportReceiver,
+	type LeakReportAnswer,
+	type LeakReportCall,
+	type LeakReportReceiver,
+} from './leak-report.js'
+export {
+	type LeakLabel,
+	type LeakReportEntry,
+	type LeakTokenField,
+	type LeakVerdict,
+	MAX_REPORTED_TOKENS,
+	parseLeakReport,
+} from './leak-report-format.js'
+export { GITHUB_REPORT_KEYS_URL, type ReportKeysOptions } from './leak-report-keys.js'
+export type { LeakReportOptions } from './leak-report-options.js'
+export type { LeakedKey, LeakLocation } from './leak-revocation.js'
 export type { AuditAction, AuditEntry, AuditQuery, AuditStamp } from './store-types.js'

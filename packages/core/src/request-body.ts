@@ -6,8 +6,8 @@ export type RequestBody =
 	/** `too_large`: answer 413 and close the connection; `aborted`: the client went away or read twice. */
 	| { readonly ok: false; readonly reason: 'too_large' | 'aborted' }
 
-const TOO_LARGE: RequestBody = Object.freeze({ ok: false, reason: 'too_large' })
-const ABORTED: RequestBody = Object.freeze({ ok: false, reason: 'aborted' })
+const TOO_LARGE = Object.freeze({ ok: false, reason: 'too_large' } as const)
+const ABORTED = Object.freeze({ ok: false, reason: 'aborted' } as const)
 
 /** Anything with Node-style request headers. */
 export interface WithHeaders {
@@ -31,6 +31,11 @@ export function isJsonMediaType(type: string): boolean {
 	return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
 }
 
+/** Outcome of {@link readRequestBytes}. */
+export type RequestBytes =
+	| { readonly ok: true; readonly bytes: Buffer }
+	| { readonly ok: false; readonly reason: 'too_large' | 'aborted' }
+
 /**
  * Read at most `limitBytes` of the request body as UTF-8 text. Past the limit (announced or
  * streamed) reading stops at once: the rest is never read, so an endless body costs nothing, and
@@ -39,13 +44,22 @@ export function isJsonMediaType(type: string): boolean {
  * const body = await readRequestBody(req, 16_384)
  * if (!body.ok) return reply(body.reason === 'too_large' ? 413 : 400)
  */
-export function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<RequestBody> {
+export async function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<RequestBody> {
+	const body = await readRequestBytes(req, limitBytes)
+	return body.ok ? { ok: true, text: body.bytes.toString('utf8') } : body
+}
+
+/**
+ * {@link readRequestBody} without decoding: the body exactly as sent, for a signature over its
+ * bytes. The same limit rules apply.
+ */
+export function readRequestBytes(req: IncomingMessage, limitBytes: number): Promise<RequestBytes> {
 	if (Number(req.headers['content-length'] ?? 0) > limitBytes) return Promise.resolve(TOO_LARGE)
 	if (req.readableEnded) return Promise.resolve(ABORTED)
 	return new Promise((resolve) => {
 		const chunks: Buffer[] = []
 		let size = 0
-		const settle = (result: RequestBody) => {
+		const settle = (result: RequestBytes) => {
 			req.off('data', onData)
 			req.off('end', onEnd)
 			req.off('error', onAborted)
@@ -60,7 +74,7 @@ export function readRequestBody(req: IncomingMessage, limitBytes: number): Promi
 				settle(TOO_LARGE)
 			}
 		}
-		const onEnd = () => settle({ ok: true, text: Buffer.concat(chunks).toString('utf8') })
+		const onEnd = () => settle({ ok: true, bytes: Buffer.concat(chunks) })
 		// A client that goes away mid-body never sends 'end'; without this the caller would wait forever.
 		const onAborted = () => settle(ABORTED)
 		req.on('data', onData)

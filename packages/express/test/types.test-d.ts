@@ -1,8 +1,10 @@
 import type { KeyInfo } from '@keyward/core'
+import type { LeakReportOptions } from '@keyward/core/management'
 import type { AuthExports, AuthOptions } from '@keyward/internal-testing'
 import type { Request, RequestHandler, Response } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
 import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
+import { type LeakReportHandlerOptions, leakReportHandler } from '../src/leak-report.js'
 
 /** `skip` gets the request and the response, and may answer late. */
 type Skip = (req: Request, res: Response) => boolean | Promise<boolean>
@@ -16,5 +18,10 @@ describe('types', () => {
 		expectTypeOf({ apiKeyAuth, requireScopes }).toEqualTypeOf<AuthExports<RequestHandler, Skip>>()
 		expectTypeOf<ApiKeyAuthOptions>().toEqualTypeOf<AuthOptions<Skip>>()
 		expectTypeOf<ApiKeyAuthOptions['hideCredentials']>().toEqualTypeOf<'query' | boolean | undefined>()
+	})
+
+	it('types the leak-report options with the Express request', () => {
+		expectTypeOf<LeakReportHandlerOptions>().toEqualTypeOf<LeakReportOptions<Request>>()
+		expectTypeOf(leakReportHandler).returns.toEqualTypeOf<RequestHandler>()
 	})
 })

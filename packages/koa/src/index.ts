@@ -1,2 +1,3 @@
 export { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from './api-key-auth.js'
+export { type LeakReportHandlerOptions, leakReportHandler } from './leak-report.js'
 export { type KeyManagementOptions, keyManagementRouter } from './self-service.js'

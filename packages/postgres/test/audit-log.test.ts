@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { PGlite } from '@electric-sql/pglite'
 import { createKeyward, keyPattern } from '@keyward/core'
 import {
@@ -9,6 +9,8 @@ import {
 	type AuditEntry,
 	attachAuditSink,
 	createJsonLinesAuditSink,
+	createLeakReportReceiver,
+	type LeakedKey,
 	withAuditContext,
 } from '@keyward/core/management'
 import { pgUrl, probePostgres, uniqueName, useService } from '@keyward/internal-testing'
@@ -125,6 +127,40 @@ function auditLogSuite(client: () => Queryable, schema?: string) {
 		const dump = JSON.stringify(rows)
 		for (const secret of [key, rotated.key]) expect(dump).not.toContain(secret)
 		expect(dump.match(keyPattern())).toBeNull()
+	})
+
+	it('records a reported leak with the reporter and the reported URL, once under concurrent reports', async () => {
+		const store = new PostgresStore({ client: client(), schema, tablePrefix: `l${++serial}_` })
+		await store.migrate()
+		const keyward = createKeyward({ store, lastUsed: false })
+		const { key, info } = await keyward.createKey({ owner: 'acme' })
+		const notified: LeakedKey[] = []
+		const secret = 'a-shared-secret-of-at-least-32-characters'
+		const receiver = createLeakReportReceiver(
+			keyward,
+			{ secret, reporter: 'gitlab', notify: (leak) => void notified.push(leak) },
+			{ name: 'test', request: 'req' },
+		)
+		const location = `https://gitlab.example/acme/app/-/blob/main/${'deep/'.repeat(80)}.env`
+		const body = JSON.stringify([{ type: 'acme_api_key', token: key, location }])
+		const report = () => {
+			const message = Object.assign(Readable.from([Buffer.from(body)]), {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', authorization: secret },
+			})
+			return receiver.handle({ request: null, message: message as never })
+		}
+		const answers = await Promise.all([report(), report(), report()])
+		expect(answers.map((a) => (a.body as { label: string }[])[0]?.label)).toEqual(
+			Array(3).fill('true_positive'),
+		)
+		const entries = await store.listAudit({ keyId: info.id })
+		expect(entries.map((e) => [e.action, e.actor, e.source])).toEqual([
+			['key.revoked', 'leak-report:gitlab', location.slice(0, 256)],
+			['key.created', null, null],
+		])
+		expect(notified.map((leak) => leak.key.id)).toEqual([info.id])
+		expect((await keyward.verifyKey(key)).ok).toBe(false)
 	})
 
 	it('keeps logs with different prefixes apart and validates names', async () => {

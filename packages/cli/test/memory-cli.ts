@@ -1,0 +1,37 @@
+import { createKeyward, MemoryStore } from '@keyward/core'
+import { type AuditLog, type CliIo, type DatabaseLocation, runCli } from '../src/index.js'
+
+/** An in-memory database for the CLI, and what the CLI did with it. */
+export function memory() {
+	const store = new MemoryStore()
+	const locations: DatabaseLocation[] = []
+	const audit: AuditLog = { list: (query) => store.listAudit(query) }
+	const io = (env: Record<string, string> = {}, cwd = '/srv/app'): Partial<CliIo> => ({
+		env,
+		cwd,
+		openDatabase: async (location) => {
+			locations.push(location)
+			const keyward = createKeyward({
+				store,
+				prefix: location.keyPrefix,
+				environment: location.environment,
+				lastUsed: false,
+				cache: false,
+			})
+			return { keyward, audit, close: async () => {} }
+		},
+	})
+	return { store, locations, io }
+}
+
+/** Run the CLI in this process; resolves to its exit status and what it printed. */
+export async function run(argv: string[], io: Partial<CliIo> = {}) {
+	let stdout = ''
+	let stderr = ''
+	const code = await runCli(argv, {
+		...io,
+		stdout: (text) => (stdout += text),
+		stderr: (text) => (stderr += text),
+	})
+	return { code, stdout, stderr }
+}
