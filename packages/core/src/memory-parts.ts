@@ -27,7 +27,7 @@ export class MemoryCounters {
 		const used = counters.map(({ id }) => this.#used(id, period))
 		if (counters.some(({ limit }, i) => (used[i] as number) + cost > limit)) return { allowed: false, used }
 		const after = used.map((n) => n + cost)
-		if (cost !== 0) counters.forEach(({ id }, i) => this.#add(id, period, after[i] as number))
+		if (cost !== 0) for (const [i, { id }] of counters.entries()) this.#add(id, period, after[i] as number)
 		return { allowed: true, used: after }
 	}
 
