@@ -1,4 +1,4 @@
-import type { ConsumeResult } from '@keyward/core/testing'
+import type { ConsumeAllResult, ConsumeResult, CounterLimit } from '@keyward/core/testing'
 import { pair, RELEASE, RESERVE, type Script } from './scripts.js'
 
 /** Options of batched counting: see `RedisUsageCounterOptions.batch`. */
@@ -59,6 +59,11 @@ const noop = () => {}
  * counter by an atomic script that never lets it pass the limit, so all instances together never
  * serve more than the limit; units still reserved are given back after `releaseAfterMs` idle, on
  * a period change, on `flush()` and on `close()`.
+ *
+ * A request counted against several counters (`consumeAll`) is served only when the units held
+ * here cover it for every one of them, and then takes from all at once; otherwise it reserves
+ * what each one lacks and tries again, and is refused, taking nothing, when Redis refuses one.
+ * So no limit is ever passed either.
  */
 export class Reservations {
 	readonly #backend: Backend
@@ -95,6 +100,34 @@ export class Reservations {
 		cost: number,
 		limit: number,
 	): ConsumeResult | Promise<ConsumeResult> {
+		const slot = this.#slot(keyId, period, limit)
+		// The hot path: enough units reserved here, under a limit no higher than today's. (A release in
+		// flight has already taken its units out of `left`.)
+		if (this.#covers(slot, cost, limit)) return this.#serve(slot, cost)
+		// A key Redis recently refused (over its quota) is refused again without asking, until the next sweep.
+		if (this.#refuses(slot, cost, limit)) return Promise.resolve({ allowed: false, used: usedOf(slot) })
+		return this.#queue(slot, cost, limit, (covered) =>
+			covered ? this.#serve(slot, cost) : { allowed: false, used: usedOf(slot) },
+		)
+	}
+
+	/**
+	 * Same contract as `UsageCounter.consumeAll`; `cost` is positive. Answers synchronously when
+	 * the units reserved here cover the request for every counter.
+	 */
+	consumeAll(
+		counters: readonly CounterLimit[],
+		period: string,
+		cost: number,
+	): ConsumeAllResult | Promise<ConsumeAllResult> {
+		const slots = counters.map(({ id, limit }) => this.#slot(id, period, limit))
+		if (this.#coversAll(slots, counters, cost)) return this.#serveAll(slots, cost)
+		if (this.#refusesOne(slots, counters, cost)) return Promise.resolve(refusal(slots))
+		return this.#slowAll(slots, counters, cost)
+	}
+
+	/** The slot of `keyId` in `period`; a slot of another period is retired (its units go back). */
+	#slot(keyId: string, period: string, limit: number): Slot {
 		let slot = this.#slots.get(keyId)
 		if (slot === undefined || slot.period !== period) {
 			if (slot !== undefined) this.#retire(slot)
@@ -115,15 +148,7 @@ export class Reservations {
 			this.#slots.set(keyId, slot)
 			this.#timer ??= this.#startTimer()
 		}
-		// The hot path: enough units reserved here, under a limit no higher than today's. (A release in
-		// flight has already taken its units out of `left`.)
-		if (slot.left >= cost && limit >= slot.limit) {
-			return this.#serve(slot, cost)
-		}
-		// A key Redis recently refused (over its quota) is refused again without asking, until the next sweep.
-		if (this.#refuses(slot, cost, limit))
-			return Promise.resolve({ allowed: false, used: slot.counted - slot.left })
-		return this.#slow(slot, cost, limit)
+		return slot
 	}
 
 	/** Units reserved here for `keyId` in `period` and not served yet (counted in Redis, not used). */
@@ -152,19 +177,44 @@ export class Reservations {
 		this.#retired.clear()
 	}
 
+	/** Whether the units held in `slot` cover `cost` under `limit` (a lower limit gives them back first). */
+	#covers(slot: Slot, cost: number, limit: number): boolean {
+		return slot.left >= cost && limit >= slot.limit
+	}
+
 	#refuses(slot: Slot, cost: number, limit: number): boolean {
 		return slot.refusedRoom >= 0 && cost - slot.left > slot.refusedRoom && limit <= slot.refusedLimit
 	}
 
+	#coversAll(slots: readonly Slot[], counters: readonly CounterLimit[], cost: number): boolean {
+		return slots.every((slot, i) => this.#covers(slot, cost, (counters[i] as CounterLimit).limit))
+	}
+
+	#refusesOne(slots: readonly Slot[], counters: readonly CounterLimit[], cost: number): boolean {
+		return slots.some((slot, i) => this.#refuses(slot, cost, (counters[i] as CounterLimit).limit))
+	}
+
 	#serve(slot: Slot, cost: number): ConsumeResult {
+		this.#take(slot, cost)
+		return { allowed: true, used: usedOf(slot) }
+	}
+
+	/** Take `cost` from every slot at once (a counter given twice is counted once). */
+	#serveAll(slots: readonly Slot[], cost: number): ConsumeAllResult {
+		for (let i = 0; i < slots.length; i++) {
+			const slot = slots[i] as Slot
+			if (slots.indexOf(slot) === i) this.#take(slot, cost)
+		}
+		return { allowed: true, used: slots.map(usedOf) }
+	}
+
+	#take(slot: Slot, cost: number): void {
 		slot.left -= cost
 		slot.active = true
-		const used = slot.counted - slot.left
 		// Reserve the next units before these run out: a busy key waits for Redis only when they run
 		// out before the reply comes.
 		if (slot.left * 4 <= slot.chunk && slot.pending === undefined && slot.refusedRoom < 0)
 			this.#prefetch(slot)
-		return { allowed: true, used }
 	}
 
 	#prefetch(slot: Slot): void {
@@ -188,12 +238,18 @@ export class Reservations {
 				this.#backend.expiry(slot.period),
 			]),
 		)
-		if (granted === 0) {
-			// Nothing left to reserve ahead: serve what is held, then ask Redis only after the next sweep.
-			slot.refusedRoom = slot.limit - counted
-			slot.refusedLimit = slot.limit
-			return
-		}
+		// Nothing left to reserve ahead: serve what is held, then ask Redis only after the next sweep.
+		if (granted === 0) this.#refused(slot, slot.limit, counted)
+		else this.#granted(slot, granted, counted)
+	}
+
+	#refused(slot: Slot, limit: number, counted: number): void {
+		slot.refusedRoom = limit - counted
+		slot.refusedLimit = limit
+		slot.counted = counted
+	}
+
+	#granted(slot: Slot, granted: number, counted: number): void {
 		slot.left += granted
 		slot.counted = counted
 		slot.chunk = Math.min(this.#max, slot.chunk * 2)
@@ -205,8 +261,12 @@ export class Reservations {
 		while (slot?.pending !== undefined) await slot.pending.then(noop, noop)
 	}
 
-	async #slow(slot: Slot, cost: number, limit: number): Promise<ConsumeResult> {
-		// Wait for the reservation in flight: it may bring enough for this request too.
+	/**
+	 * Get `slot` to cover `cost` under `limit`, then call `done` with whether it does (false: Redis
+	 * refused), before any other caller queued on the slot runs. Waits for the reservation in flight
+	 * first: it may bring enough for this request too.
+	 */
+	async #queue<T>(slot: Slot, cost: number, limit: number, done: (covered: boolean) => T): Promise<T> {
 		while (slot.pending !== undefined) {
 			slot.waiting += cost
 			try {
@@ -214,10 +274,10 @@ export class Reservations {
 			} finally {
 				slot.waiting -= cost
 			}
-			if (slot.left >= cost && limit >= slot.limit) return this.#serve(slot, cost)
-			if (this.#refuses(slot, cost, limit)) return { allowed: false, used: slot.counted - slot.left }
+			if (this.#covers(slot, cost, limit)) return done(true)
+			if (this.#refuses(slot, cost, limit)) return done(false)
 		}
-		const work = this.#reserve(slot, cost, limit)
+		const work = this.#reserve(slot, cost, limit).then(done)
 		const pending = work.then(noop, noop).finally(() => {
 			if (slot.pending === pending) slot.pending = undefined
 		})
@@ -225,7 +285,32 @@ export class Reservations {
 		return work
 	}
 
-	async #reserve(slot: Slot, cost: number, limit: number): Promise<ConsumeResult> {
+	/**
+	 * Reserve what each counter lacks (all at once), then serve the request if the units held cover
+	 * it for every counter. Other requests may have taken units meanwhile: then reserve again. A
+	 * counter Redis refuses refuses the request; what was reserved for the others stays here for
+	 * later requests.
+	 */
+	async #slowAll(
+		slots: readonly Slot[],
+		counters: readonly CounterLimit[],
+		cost: number,
+	): Promise<ConsumeAllResult> {
+		for (;;) {
+			const covered = await Promise.all(
+				slots.map((slot, i) => {
+					const { limit } = counters[i] as CounterLimit
+					return this.#covers(slot, cost, limit) || this.#queue(slot, cost, limit, (ok) => ok)
+				}),
+			)
+			if (covered.includes(false)) return refusal(slots)
+			if (this.#coversAll(slots, counters, cost)) return this.#serveAll(slots, cost)
+			if (this.#refusesOne(slots, counters, cost)) return refusal(slots)
+		}
+	}
+
+	/** Reserve at least what `slot` lacks for `cost` under `limit`; false when Redis refused. */
+	async #reserve(slot: Slot, cost: number, limit: number): Promise<boolean> {
 		// A lowered limit: units reserved under the old one go back before anything is served.
 		if (limit < slot.limit && slot.left > 0) await this.#giveBack(slot)
 		const need = cost - slot.left
@@ -240,16 +325,13 @@ export class Reservations {
 			]),
 		)
 		if (granted === 0) {
-			slot.refusedRoom = limit - counted
-			slot.refusedLimit = limit
-			return { allowed: false, used: counted - slot.left }
+			this.#refused(slot, limit, counted)
+			return false
 		}
 		slot.refusedRoom = -1
-		slot.left += granted
-		slot.counted = counted
 		slot.limit = limit
-		slot.chunk = Math.min(this.#max, slot.chunk * 2)
-		return this.#serve(slot, cost)
+		this.#granted(slot, granted, counted)
+		return true
 	}
 
 	/** Give back a slot's unserved units once nothing else is in flight for it. */
@@ -313,4 +395,13 @@ export class Reservations {
 			this.#timer = undefined
 		}
 	}
+}
+
+/** Units of `slot`'s counter used, as of the last reservation: the counter less the units held here. */
+function usedOf(slot: Slot): number {
+	return slot.counted - slot.left
+}
+
+function refusal(slots: readonly Slot[]): ConsumeAllResult {
+	return { allowed: false, used: slots.map(usedOf) }
 }

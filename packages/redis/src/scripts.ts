@@ -24,6 +24,31 @@ redis.call('EXPIREAT', KEYS[1], ARGV[3])
 return {1, used}`)
 
 /**
+ * Adds ARGV[1] to every key of KEYS unless one of them would pass its limit (ARGV[2 + i] for
+ * KEYS[i]), then sets their expiry (ARGV[2], epoch seconds). Replies `{allowed, used...}`, one
+ * count per key in the order given. A denial or a read (cost 0) writes nothing; a key given twice
+ * is counted once. The keys must all live on one node: on Redis Cluster, in one hash slot.
+ */
+export const CONSUME_ALL = script(`local cost = tonumber(ARGV[1])
+local reply = {1}
+for i, key in ipairs(KEYS) do
+  local used = tonumber(redis.call('GET', key) or '0')
+  reply[i + 1] = used
+  if used + cost > tonumber(ARGV[i + 2]) then reply[1] = 0 end
+end
+if reply[1] == 0 or cost == 0 then return reply end
+local done = {}
+for i, key in ipairs(KEYS) do
+  if not done[key] then
+    done[key] = true
+    redis.call('INCRBY', key, ARGV[1])
+    redis.call('EXPIREAT', key, ARGV[2])
+  end
+  reply[i + 1] = reply[i + 1] + cost
+end
+return reply`)
+
+/**
  * Reserves units for local use: at least ARGV[1] (the units the request needs), at most ARGV[2],
  * and, beyond what is needed, never more than half of the room left under the limit ARGV[3], so
  * that instances sharing a nearly used-up key leave room for each other. Sets the expiry (ARGV[4]).
@@ -49,24 +74,31 @@ function isNoScript(error: unknown): boolean {
 	return error instanceof Error && error.message.startsWith('NOSCRIPT')
 }
 
-/** Run `script` on one key with `EVALSHA`, falling back to `EVAL` when the server has lost its script cache. */
+/** Run `script` on `keys` with `EVALSHA`, falling back to `EVAL` when the server has lost its script cache. */
 export async function runScript(
 	client: RedisCommandClient,
 	{ source, sha }: Script,
-	key: string,
+	keys: readonly string[],
 	args: readonly string[],
 ): Promise<unknown> {
+	const rest = [String(keys.length), ...keys, ...args]
 	try {
-		return await client.sendCommand(['EVALSHA', sha, '1', key, ...args])
+		return await client.sendCommand(['EVALSHA', sha, ...rest])
 	} catch (error) {
 		// The server lost its script cache (restart, SCRIPT FLUSH, failover): EVAL also reloads it.
 		if (!isNoScript(error)) throw error
-		return client.sendCommand(['EVAL', source, '1', key, ...args])
+		return client.sendCommand(['EVAL', source, ...rest])
 	}
 }
 
-/** The two integers every script here replies with. */
+/** The `length` integers a script replied with. */
+export function integers(reply: unknown, length: number): number[] {
+	if (!Array.isArray(reply) || reply.length !== length)
+		throw new Error('unexpected reply from a quota script')
+	return reply.map(Number)
+}
+
+/** The two integers the single-key scripts reply with. */
 export function pair(reply: unknown): [number, number] {
-	if (!Array.isArray(reply) || reply.length !== 2) throw new Error('unexpected reply from a quota script')
-	return [Number(reply[0]), Number(reply[1])]
+	return integers(reply, 2) as [number, number]
 }

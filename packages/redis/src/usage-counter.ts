@@ -1,8 +1,8 @@
 import type { UsageCounter } from '@keyward/core'
-import type { ConsumeResult } from '@keyward/core/testing'
+import type { ConsumeAllResult, ConsumeResult, CounterLimit } from '@keyward/core/testing'
 import type { RedisCommandClient } from './client.js'
 import { type RedisBatchOptions, Reservations } from './reservations.js'
-import { CONSUME, pair, runScript, type Script } from './scripts.js'
+import { CONSUME, CONSUME_ALL, integers, pair, runScript, type Script } from './scripts.js'
 
 const DAY_MS = 86_400_000
 
@@ -44,6 +44,12 @@ export interface RedisUsageCounterOptions {
  * `<prefix>usage:{<keyId>}:<period>` (the hash tag keeps a key's counters on one cluster slot),
  * and expires after its period. Throws when Redis fails; keyward then answers 503.
  *
+ * `consumeAll` (a key and its owner's shared quota) runs one script over all the counters'
+ * keys. Redis Cluster runs a script only when all its keys share a hash slot, so there the
+ * counters of a key and of its owner must share one. With the key names above they do not (their
+ * hash tags are `{<familyId>}` and `{owner:<ownerId>}`), and `consumeAll` fails with `CROSSSLOT`:
+ * owner quotas need Redis without cluster mode. `consume` works on a cluster as before.
+ *
  * With `batch`, units are reserved in Redis ahead of use and most requests are counted without
  * a round trip; the limit still holds across instances (see {@link RedisUsageCounterOptions.batch}).
  * @example
@@ -75,7 +81,7 @@ export class RedisUsageCounter implements UsageCounter {
 				? undefined
 				: new Reservations(
 						{
-							run: (script, key, args) => this.#run(script, key, args),
+							run: (script, key, args) => this.#run(script, [key], args),
 							keyFor: (keyId, period) => this.keyFor(keyId, period),
 							expiry: (period) => this.#expiry(period),
 						},
@@ -105,6 +111,20 @@ export class RedisUsageCounter implements UsageCounter {
 	}
 
 	/**
+	 * Add `cost` to every counter unless one of them would pass its limit: one script in exact mode;
+	 * with `batch`, served from units reserved here for every counter (see the README), and the
+	 * result itself, not a promise, when they cover the request.
+	 */
+	consumeAll(
+		counters: readonly CounterLimit[],
+		period: string,
+		cost: number,
+	): ConsumeAllResult | Promise<ConsumeAllResult> {
+		if (this.#batch !== undefined && cost > 0) return this.#batch.consumeAll(counters, period, cost)
+		return this.#exactAll(counters, period, cost)
+	}
+
+	/**
 	 * Give back every unit this counter has reserved and not used (batched counting only; `close()`
 	 * does it too). Other instances can then use them at once.
 	 */
@@ -128,19 +148,40 @@ export class RedisUsageCounter implements UsageCounter {
 		// A reservation in flight would be in the counter before it is in `unserved`.
 		if (this.#batch !== undefined) await this.#batch.settled(keyId)
 		const [allowed, counted] = pair(
-			await this.#run(CONSUME, this.keyFor(keyId, period), [
-				String(cost),
-				String(limit),
-				this.#expiry(period),
-			]),
+			await this.#run(
+				CONSUME,
+				[this.keyFor(keyId, period)],
+				[String(cost), String(limit), this.#expiry(period)],
+			),
 		)
-		// Units this instance reserved but has not served are in the counter, not used.
-		const used = counted - (this.#batch?.unserved(keyId, period) ?? 0)
+		return { allowed: allowed === 1, used: this.#used(keyId, period, counted) }
+	}
+
+	async #exactAll(
+		counters: readonly CounterLimit[],
+		period: string,
+		cost: number,
+	): Promise<ConsumeAllResult> {
+		if (this.#batch !== undefined) for (const { id } of counters) await this.#batch.settled(id)
+		const [allowed, ...counted] = integers(
+			await this.#run(
+				CONSUME_ALL,
+				counters.map(({ id }) => this.keyFor(id, period)),
+				[String(cost), this.#expiry(period), ...counters.map(({ limit }) => String(limit))],
+			),
+			counters.length + 1,
+		)
+		const used = counters.map(({ id }, i) => this.#used(id, period, counted[i] as number))
 		return { allowed: allowed === 1, used }
 	}
 
-	#run(script: Script, key: string, args: readonly string[]): Promise<unknown> {
-		return runScript(this.#client, script, key, args)
+	/** Units this instance reserved but has not served are in the counter, not used. */
+	#used(keyId: string, period: string, counted: number): number {
+		return counted - (this.#batch?.unserved(keyId, period) ?? 0)
+	}
+
+	#run(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+		return runScript(this.#client, script, keys, args)
 	}
 
 	#expiry(period: string): string {

@@ -1,4 +1,4 @@
-import type { ConsumeResult } from '@keyward/core/testing'
+import type { ConsumeAllResult, ConsumeResult, CounterLimit } from '@keyward/core/testing'
 import { runUsageCounterConformance } from '@keyward/core/testing'
 import { probeRedis, redisUrl, uniqueName, useService } from '@keyward/internal-testing'
 import { RedisUsageCounter } from '@keyward/redis'
@@ -13,6 +13,8 @@ const PERIOD = '2026-11'
 
 /** A reservation the counter sent to Redis, as the test saw it. */
 interface Reservation {
+	/** The Redis key reserved in. */
+	readonly key: string
 	/** Units the request itself needs: 0 for a top-up made ahead of use. */
 	readonly need: number
 	/** Most units asked for. */
@@ -60,15 +62,14 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 	}
 
 	/**
-	 * A batched counter on a fresh key whose reservations run on Redis at once but whose replies
-	 * reach it only when the test calls `answer()`: the test, not the scheduler, decides whether a
-	 * top-up is answered before the units reserved here run out. The test keeps its own account of
-	 * those units (granted by Redis minus served) to see when each reservation was sent.
+	 * A batched counter whose reservations run on Redis at once but whose replies reach it only
+	 * when the test calls `answer()`: the test, not the scheduler, decides whether a top-up is
+	 * answered before the units reserved here run out. It keeps an account, per Redis key, of the
+	 * units Redis granted and of the highest count a reservation left there.
 	 */
-	function gatedCounter(maxReservation: number) {
-		const id = freshId()
-		const units = { granted: 0, served: 0, maxCounted: 0 }
-		const held = () => units.granted - units.served
+	function gatedInstance(maxReservation: number, heldNow: () => number = () => 0) {
+		const granted = new Map<string, number>()
+		const maxCounted = new Map<string, number>()
 		/** Every reservation sent, and those whose reply the counter has not received yet. */
 		const sent: Reservation[] = []
 		const queue: Reservation[] = []
@@ -88,9 +89,10 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 						deliver = resolve
 					})
 					const reservation = {
+						key: args[3] as string,
 						need: Number(args[4]),
 						want: Number(args[5]),
-						heldWhenSent: held(),
+						heldWhenSent: heldNow(),
 						reply,
 						deliver,
 					}
@@ -108,33 +110,17 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 		async function answer(): Promise<void> {
 			const reservation = queue.shift()
 			if (reservation === undefined) throw new Error('no reservation in flight')
-			const [granted, counted] = await reservation.reply
-			units.granted += granted
-			units.maxCounted = Math.max(units.maxCounted, counted)
+			const [units, counted] = await reservation.reply
+			const { key } = reservation
+			granted.set(key, (granted.get(key) ?? 0) + units)
+			maxCounted.set(key, Math.max(maxCounted.get(key) ?? 0, counted))
 			reservation.deliver()
 			// The counter takes the reply in on promise callbacks, which all run before this.
 			await new Promise(setImmediate)
 		}
 
-		/** `consume` of one unit, keeping the account of the units held here. */
-		function consume(limit: number): ConsumeResult | Promise<ConsumeResult> {
-			const before = sent.length
-			const outcome = instance.consume(id, PERIOD, 1, limit)
-			if (outcome instanceof Promise) {
-				return outcome.then((result) => {
-					if (result.allowed) units.served++
-					return result
-				})
-			}
-			if (outcome.allowed) units.served++
-			// A top-up sent while this request was served: the counter had taken its unit already.
-			for (const reservation of sent.slice(before)) reservation.heldWhenSent = held()
-			return outcome
-		}
-
-		/** One request of one unit; while it waits for Redis, the reservations in flight are answered. */
-		async function request(limit: number): Promise<{ result: ConsumeResult; waited: boolean }> {
-			const outcome = consume(limit)
+		/** The outcome of a call; while it waits for Redis, the reservations in flight are answered. */
+		async function settle<T>(outcome: T | Promise<T>): Promise<{ result: T; waited: boolean }> {
 			if (!(outcome instanceof Promise)) return { result: outcome, waited: false }
 			let done = false
 			const settled = outcome.finally(() => {
@@ -154,6 +140,48 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 		}
 
 		return {
+			instance,
+			sent,
+			queue,
+			answer,
+			settle,
+			finish,
+			granted: (keyId: string) => granted.get(instance.keyFor(keyId, PERIOD)) ?? 0,
+			maxCounted: (keyId: string) => maxCounted.get(instance.keyFor(keyId, PERIOD)) ?? 0,
+		}
+	}
+
+	/**
+	 * A {@link gatedInstance} counting one fresh key with `consume`. The test keeps its own account
+	 * of the units held here (granted by Redis minus served) to see when each reservation was sent.
+	 */
+	function gatedCounter(maxReservation: number) {
+		const id = freshId()
+		let served = 0
+		const held = () => gated.granted(id) - served
+		const gated = gatedInstance(maxReservation, () => held())
+		const { instance, sent, queue, answer, settle, finish } = gated
+
+		/** `consume` of one unit, keeping the account of the units held here. */
+		function consume(limit: number): ConsumeResult | Promise<ConsumeResult> {
+			const before = sent.length
+			const outcome = instance.consume(id, PERIOD, 1, limit)
+			if (outcome instanceof Promise) {
+				return outcome.then((result) => {
+					if (result.allowed) served++
+					return result
+				})
+			}
+			if (outcome.allowed) served++
+			// A top-up sent while this request was served: the counter had taken its unit already.
+			for (const reservation of sent.slice(before)) reservation.heldWhenSent = held()
+			return outcome
+		}
+
+		/** One request of one unit; while it waits for Redis, the reservations in flight are answered. */
+		const request = (limit: number) => settle(consume(limit))
+
+		return {
 			id,
 			sent,
 			queue,
@@ -162,7 +190,7 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 			consume,
 			request,
 			finish,
-			maxCounted: () => units.maxCounted,
+			maxCounted: () => gated.maxCounted(id),
 		}
 	}
 
@@ -283,6 +311,147 @@ describe.skipIf(!available)('RedisUsageCounter with batch on Redis', () => {
 			{ numRuns: 40 },
 		)
 	}, 60_000)
+
+	it("never passes a key's limit or its owner's with consumeAll, whenever Redis answers, and serves all it may", async () => {
+		// For each step: answer the reservations in flight first or not, then send a burst of requests
+		// through consecutive keys, starting at `key`, among those that still need requests.
+		const step = fc.record({
+			answerFirst: fc.boolean(),
+			burst: fc.integer({ min: 1, max: 4 }),
+			key: fc.nat(),
+		})
+		const keyLimit = fc.oneof(fc.integer({ min: 0, max: 80 }), fc.constant(Number.MAX_SAFE_INTEGER))
+		await fc.assert(
+			fc.asyncProperty(
+				fc.integer({ min: 0, max: 150 }),
+				fc.array(keyLimit, { minLength: 1, maxLength: 3 }),
+				fc.integer({ min: 1, max: 60 }),
+				fc.array(step, { minLength: 1, maxLength: 60 }),
+				async (ownerLimit, keyLimits, maxReservation, steps) => {
+					const gated = gatedInstance(maxReservation)
+					const owner: CounterLimit = { id: `owner:${freshId()}`, limit: ownerLimit }
+					const keys: CounterLimit[] = keyLimits.map((limit) => ({ id: freshId(), limit }))
+					const allowed = keys.map(() => [] as number[])
+					const ownerAllowed: number[] = []
+					const requests = keys.map(() => 0)
+					// Enough requests through every key to reach its limit or the owner's, whatever the steps.
+					const enough = (k: number) =>
+						(requests[k] as number) > Math.min(ownerLimit, keyLimits[k] as number) + 3
+					for (let s = 0; !requests.every((_, k) => enough(k)); s++) {
+						const { answerFirst, burst, key } = steps[s % steps.length] as (typeof steps)[number]
+						if (answerFirst) while (gated.queue.length > 0) await gated.answer()
+						const open = keys.flatMap((_, k) => (enough(k) ? [] : [k]))
+						const answers = Array.from({ length: burst }, (_, j) => {
+							const k = open[(key + j) % open.length] as number
+							requests[k] = (requests[k] as number) + 1
+							const outcome = gated.instance.consumeAll([keys[k] as CounterLimit, owner], PERIOD, 1)
+							return gated.settle(outcome).then(({ result }) => ({ k, result }))
+						})
+						for (const { k, result } of await Promise.all(answers)) {
+							const [used, ownerUsed] = result.used as [number, number]
+							if (result.allowed) {
+								allowed[k]?.push(used)
+								ownerAllowed.push(ownerUsed)
+							} else {
+								// Refused only by a limit that is really reached: never early, on one instance.
+								expect(used + 1 > (keys[k] as CounterLimit).limit || ownerUsed + 1 > ownerLimit).toBe(true)
+							}
+						}
+					}
+					const served = allowed.map((list) => list.length)
+					const total = ownerAllowed.length
+					expect(total).toBe(
+						Math.min(
+							ownerLimit,
+							keyLimits.reduce((a, b) => a + b, 0),
+						),
+					)
+					// Each success saw a different count of each of its counters, and no limit was passed.
+					expect(ownerAllowed.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+					for (const list of allowed)
+						expect(list.sort((a, b) => a - b)).toEqual(Array.from({ length: list.length }, (_, i) => i + 1))
+					expect(gated.maxCounted(owner.id)).toBeLessThanOrEqual(ownerLimit)
+					for (const { id, limit } of keys) expect(gated.maxCounted(id)).toBeLessThanOrEqual(limit)
+					await gated.finish()
+					expect(await redisCount(owner.id)).toBe(total)
+					for (const [k, { id }] of keys.entries()) expect(await redisCount(id)).toBe(served[k])
+				},
+			),
+			{ numRuns: 100 },
+		)
+	}, 60_000)
+
+	it('serves a key and its owner from the units held here, without a promise or a round trip', async () => {
+		const { instance, trips } = counter({ maxReservation: 100 })
+		const both = [
+			{ id: freshId(), limit: 1_000_000 },
+			{ id: `owner:${freshId()}`, limit: 1_000_000 },
+		]
+		let synchronous = 0
+		for (let i = 1; i <= 1000; i++) {
+			const outcome = instance.consumeAll(both, PERIOD, 1)
+			if (!(outcome instanceof Promise)) synchronous++
+			expect(await outcome).toEqual({ allowed: true, used: [i, i] })
+		}
+		// As with one counter: about one round trip per 75 requests and counter.
+		expect(trips.count).toBeLessThanOrEqual(40)
+		expect(synchronous).toBeGreaterThanOrEqual(1000 - trips.count)
+		await instance.close()
+		for (const { id } of both) expect(await redisCount(id)).toBe(1000)
+	})
+
+	it('takes nothing from the other counters when one is refused; their units serve later requests', async () => {
+		const { instance } = counter({ maxReservation: 100, releaseAfterMs: 600_000 })
+		const owner = { id: `owner:${freshId()}`, limit: 1000 }
+		const capped = { id: freshId(), limit: 3 }
+		for (let i = 1; i <= 3; i++)
+			expect(await instance.consumeAll([capped, owner], PERIOD, 1)).toEqual({ allowed: true, used: [i, i] })
+		const held = await redisCount(owner.id)
+		expect(held).toBeGreaterThan(3)
+		expect(await instance.consumeAll([capped, owner], PERIOD, 1)).toEqual({ allowed: false, used: [3, 3] })
+		expect(await instance.consumeAll([capped, owner], PERIOD, 2)).toEqual({ allowed: false, used: [3, 3] })
+		expect(await redisCount(owner.id)).toBe(held)
+		expect(await instance.consume(owner.id, PERIOD, 0, owner.limit)).toEqual({ allowed: true, used: 3 })
+		// Another key of the owner is served from the owner's units held here.
+		const other = { id: freshId(), limit: 1000 }
+		expect(await instance.consumeAll([other, owner], PERIOD, 1)).toEqual({ allowed: true, used: [1, 4] })
+		await instance.close()
+		expect([await redisCount(capped.id), await redisCount(other.id), await redisCount(owner.id)]).toEqual([
+			3, 1, 4,
+		])
+	})
+
+	it("holds a key's own limit below its owner's across instances, and counts only what passed against the owner", async () => {
+		const limit = 50
+		const maxReservation = 10
+		const instances = Array.from({ length: 4 }, () => counter({ maxReservation }).instance)
+		const owner = { id: `owner:${freshId()}`, limit: 10_000 }
+		const capped = { id: freshId(), limit }
+		const free = { id: freshId(), limit: Number.MAX_SAFE_INTEGER }
+		const calls: (ConsumeAllResult | Promise<ConsumeAllResult>)[] = []
+		for (let i = 0; i < 800; i++) {
+			const instance = instances[i % 4] as RedisUsageCounter
+			calls.push(instance.consumeAll([i % 2 === 0 ? capped : free, owner], PERIOD, 1))
+		}
+		const results = await Promise.all(calls)
+		let passed = results.filter((r, i) => i % 2 === 0 && r.allowed).length
+		expect(passed).toBeLessThanOrEqual(limit)
+		// Refused early only while other instances hold units of the key, at most maxReservation each.
+		expect(passed).toBeGreaterThanOrEqual(limit - 3 * maxReservation)
+		expect(results.filter((r, i) => i % 2 === 1 && r.allowed)).toHaveLength(400)
+		// Once the holders give their units back, the rest of the key's quota is served, exactly.
+		for (let round = 0; round < 50; round++) {
+			await Promise.all(instances.map((instance) => instance.flush()))
+			const again = await Promise.all(
+				instances.map((instance) => instance.consumeAll([capped, owner], PERIOD, 1)),
+			)
+			passed += again.filter((r) => r.allowed).length
+		}
+		await Promise.all(instances.map((instance) => instance.close()))
+		expect(passed).toBe(limit)
+		expect(await redisCount(capped.id)).toBe(limit)
+		expect(await redisCount(owner.id)).toBe(limit + 400)
+	})
 
 	it('gives unused units back on flush and close, so the counter holds exactly what was used', async () => {
 		// No sweep meanwhile: it would give idle units back before the first check.
