@@ -11,8 +11,13 @@ const serverScript = fileURLToPath(new URL('../dist/server.js', import.meta.url)
 export interface Fleet {
 	/** This process's keyward (an instance like the servers', invalidation included). */
 	keyward: Keyward
-	/** Base URLs of the server processes. */
+	/** Base URLs of the server processes (new ones after {@link Fleet.restart}). */
 	servers: string[]
+	/**
+	 * Stop every server gracefully (a batched counter gives its unused units back) and start as many
+	 * fresh ones on the same tables and prefix.
+	 */
+	restart(): Promise<void>
 	close(): Promise<void>
 }
 
@@ -31,19 +36,34 @@ export async function startFleet(processes: number, batch: boolean): Promise<Fle
 		KEYWARD_REDIS_BATCH: batch ? '1' : '0',
 		PORT: '0',
 	}
-	const children: NodeProcess[] = []
+	let children: NodeProcess[] = []
 	const servers: string[] = []
-	for (let i = 0; i < processes; i++) {
-		const child = startNodeProcess(serverScript, env)
-		children.push(child)
-		const [, port] = await child.waitForLine(/listening on (\d+)/, 20_000)
-		servers.push(`http://127.0.0.1:${port}`)
+	const start = async () => {
+		for (let i = 0; i < processes; i++) {
+			const child = startNodeProcess(serverScript, env)
+			children.push(child)
+			const [, port] = await child.waitForLine(/listening on (\d+)/, 20_000)
+			servers.push(`http://127.0.0.1:${port}`)
+		}
 	}
+	const stop = async () => {
+		// A server killed before it closes would keep its batched units from the counts: wait for it.
+		await Promise.all(children.map((child) => child.stop(30_000)))
+		for (const child of children)
+			if (child.child.exitCode !== 0) throw new Error(`a server did not close cleanly:\n${child.output()}`)
+		children = []
+		servers.length = 0
+	}
+	await start()
 	return {
 		keyward,
 		servers,
+		async restart() {
+			await stop()
+			await start()
+		},
 		async close() {
-			await Promise.all(children.map((child) => child.stop()))
+			await stop()
 			await keyward.close()
 			const admin = new pg.Pool({ connectionString: pgUrl })
 			await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
