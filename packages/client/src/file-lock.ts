@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { KeywardClientError } from './errors.js'
 
 /**
- * How {@link withFileLock} waits for, and recovers, a lock file. Every wait is bounded: invalid
+ * How the credentials file lock waits for, and recovers, a lock file. Every wait is bounded: invalid
  * numbers (negative, `NaN`, or an infinite `timeoutMs` or `retryDelayMs`) are refused with
  * `KeywardClientError('invalid_option')`.
  */

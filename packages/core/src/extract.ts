@@ -1,6 +1,6 @@
 import type { RequestLike } from './types.js'
 
-/** Where keys may come from. Options are resolved once by {@link createExtractor}. */
+/** Where keys may come from. Options are resolved once, when the keyward is created. */
 export interface ExtractOptions {
 	/** `Authorization` schemes keyward owns, matched case-insensitively. `[]` turns the header off. @defaultValue ['Apikey'] */
 	schemes?: readonly string[] | undefined
