@@ -13,7 +13,15 @@ import type {
 } from './lifecycle-types.js'
 import { expiryFrom, type LifetimePolicy } from './lifetime.js'
 import type { QuotaCalendar } from './quota-period.js'
-import { checkMetadata, checkQuota, checkScopeList, checkText, isActiveAt, toInfo } from './records.js'
+import {
+	checkFields,
+	checkMetadata,
+	checkQuota,
+	checkScopeList,
+	checkText,
+	isActiveAt,
+	toInfo,
+} from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { KeyInfo, KeyPatch, KeyRecord } from './types.js'
@@ -93,8 +101,8 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		input: Readonly<CreateKeyInput>,
 		limits: Readonly<CreateKeyLimits> = {},
 	): Promise<CreatedKey> {
-		if (typeof input !== 'object' || input === null) throw invalid('createKey expects an object')
-		if (typeof limits !== 'object' || limits === null) throw invalid('createKey limits must be an object')
+		checkFields(input, 'createKey input')
+		checkFields(limits, 'createKey limits')
 		const maxActive = checkLimit(limits.maxActiveKeys, 'maxActiveKeys', 1)
 		const keepInactive = checkLimit(limits.keepInactiveKeys, 'keepInactiveKeys', 0)
 		const nowMs = now()
@@ -166,6 +174,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 	}
 
 	async function rotateKey(idOrKey: string, options: Readonly<RotateKeyOptions> = {}): Promise<RotatedKey> {
+		checkFields(options, 'rotateKey options')
 		const graceMs = options.graceMs ?? 0
 		if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
 			throw invalid('graceMs must be a non-negative number')
@@ -216,6 +225,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		createKey,
 		rotateKey,
 		async listKeys(query = {}) {
+			checkFields(query, 'listKeys query')
 			const owner = query.owner === undefined ? undefined : checkText(query.owner, 'owner', 256, true)
 			const records = await call(() => store.list(owner === undefined || owner === null ? {} : { owner }))
 			return records.map(toInfo)
@@ -248,7 +258,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 			return revoked.length
 		},
 		async updateKey(idOrKey, input) {
-			if (typeof input !== 'object' || input === null) throw invalid('updateKey expects an object')
+			checkFields(input, 'updateKey input')
 			const changes: KeyPatch = {}
 			if (input.name !== undefined) changes.name = checkText(input.name, 'name', 256, false)
 			if (input.note !== undefined) changes.note = checkText(input.note, 'note', 2048, false)

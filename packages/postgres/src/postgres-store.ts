@@ -1,4 +1,5 @@
 import { type KeyStore, KeywardError, type UsageCounter } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { AuditEntry, AuditQuery, AuditStamp } from '@keyward/core/management'
 import type {
 	ChangeOptions,
@@ -68,6 +69,11 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		if (typeof options?.client?.query !== 'function') {
 			throw new TypeError('PostgresStore needs a client with a query(text, params) method')
 		}
+		rejectUnknownOptions(
+			options,
+			['client', 'schema', 'tablePrefix', 'onClose', 'audit'] satisfies (keyof PostgresStoreOptions)[],
+			'PostgresStore options',
+		)
 		this.client = options.client
 		this.#onClose = options.onClose
 		this.#audit = options.audit ?? true

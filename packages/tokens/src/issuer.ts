@@ -151,6 +151,7 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 	}
 
 	async function mint(source: MintSource, mintOptions: Readonly<MintOptions> = {}): Promise<MintResult> {
+		checkOptionNames(mintOptions, ['scopes', 'ttlMs'], 'mint options')
 		const lifetimeMs = mintOptions.ttlMs ?? ttlMs
 		if (!Number.isSafeInteger(lifetimeMs) || lifetimeMs < 1000 || lifetimeMs > ttlMs) {
 			throw new KeywardError('invalid_argument', `mint ttlMs must be an integer from 1000 to ${ttlMs}`)

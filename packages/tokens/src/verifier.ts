@@ -193,6 +193,7 @@ export function createTokenVerifier(options: Readonly<TokenVerifierOptions>): To
 		token: string,
 		checkOptions: Readonly<TokenCheckOptions> = {},
 	): Promise<TokenVerifyResult> {
+		checkOptionNames(checkOptions, ['scopes'], 'verify options')
 		const required = checkOptions.scopes ?? []
 		if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
 			return reject('invalid_token')
