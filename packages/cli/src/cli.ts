@@ -107,7 +107,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 		const location = locate(full, g)
 		const actor = whoAmI(full, g)
 		const source = `cli@${hostname()}`
-		const db = await full.openDatabase(location)
+		const db = await full.openDatabase(location, { readOnly: task.readOnly === true })
 		const out: Output = {
 			line: (text) => full.stdout(`${text}\n`),
 			json: (value) => full.stdout(`${JSON.stringify(value, null, 2)}\n`),

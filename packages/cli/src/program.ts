@@ -25,8 +25,23 @@ export interface GlobalOptions {
 
 /** What a command needs: the keyward, or the audit log. */
 export interface Task {
+	/** Reads only: the database must exist already, and nothing is created or migrated. */
+	readOnly?: boolean
 	keyward?: (keyward: Keyward, out: commands.Output) => Promise<void>
 	audit?: (audit: AuditLog, out: commands.Output) => Promise<void>
+}
+
+/**
+ * `--owner` of `create` and `revoke-all`. Checked in a hook rather than with `requiredOption`,
+ * which commander checks before unknown flags: `create --ownr x` would then say that `--owner` is
+ * missing, not that `--ownr` is unknown with its "did you mean".
+ */
+function requireOwner(cmd: Command): void {
+	if (cmd.opts<{ owner?: string }>().owner === undefined) {
+		cmd.error("error: required option '--owner <owner>' not specified", {
+			code: 'commander.missingMandatoryOptionValue',
+		})
+	}
 }
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
@@ -73,7 +88,8 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('create')
 		.description('create a key and print it (the only time it is shown)')
-		.requiredOption('--owner <owner>', 'who the key belongs to', parse.textArg)
+		.option('--owner <owner>', 'who the key belongs to (required)', parse.textArg)
+		.hook('preAction', requireOwner)
 		.option('--name <name>', 'label, e.g. "CI deploy"')
 		.option('--note <text>', 'free text')
 		.option('--scope <scope>', 'granted scope (repeat for more)', parse.collectScope)
@@ -94,6 +110,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.addOption(json())
 		.action(
 			action((cmd) => ({
+				readOnly: true,
 				keyward: (k, out) => commands.listCommand(k, cmd.opts<{ owner?: string; all?: boolean }>(), out),
 			})),
 		)
@@ -102,7 +119,12 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.description('show one key')
 		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
 		.addOption(json())
-		.action(action((_, [id]) => ({ keyward: (k, out) => commands.showCommand(k, id as string, out) })))
+		.action(
+			action((_, [id]) => ({
+				readOnly: true,
+				keyward: (k, out) => commands.showCommand(k, id as string, out),
+			})),
+		)
 	root
 		.command('revoke')
 		.description('revoke a key: it stays listed and can no longer authenticate')
@@ -112,7 +134,8 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('revoke-all')
 		.description('revoke every active key of an owner')
-		.requiredOption('--owner <owner>', 'whose keys', parse.textArg)
+		.option('--owner <owner>', 'whose keys (required)', parse.textArg)
+		.hook('preAction', requireOwner)
 		.addOption(json())
 		.action(
 			action((cmd) => ({
@@ -142,7 +165,12 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.description("show a key's usage this month against its quota")
 		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
 		.addOption(json())
-		.action(action((_, [id]) => ({ keyward: (k, out) => commands.usageCommand(k, id as string, out) })))
+		.action(
+			action((_, [id]) => ({
+				readOnly: true,
+				keyward: (k, out) => commands.usageCommand(k, id as string, out),
+			})),
+		)
 	root
 		.command('audit')
 		.description('show the audit trail, newest first')
@@ -152,6 +180,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.addOption(json())
 		.action(
 			action((cmd) => ({
+				readOnly: true,
 				audit: (log, out) =>
 					commands.auditCommand(log, cmd.opts<{ owner?: string; key?: string; limit: number }>(), out),
 			})),

@@ -9,17 +9,19 @@ import { type AuditLog, type CliIo, type DatabaseLocation, runCli } from '../src
 function memory() {
 	const store = new MemoryStore()
 	const locations: DatabaseLocation[] = []
+	const readOnly: boolean[] = []
 	const audit: AuditLog = { list: (query) => store.listAudit(query) }
 	const io = (env: Record<string, string> = {}): Partial<CliIo> => ({
 		env,
 		cwd: '/srv/app',
-		openDatabase: async (location) => {
+		openDatabase: async (location, options) => {
 			locations.push(location)
+			readOnly.push(options.readOnly)
 			const keyward = createKeyward({ store, prefix: location.keyPrefix, lastUsed: false, cache: false })
 			return { keyward, audit, close: async () => {} }
 		},
 	})
-	return { store, locations, io }
+	return { store, locations, readOnly, io }
 }
 
 async function run(argv: string[], io: Partial<CliIo> = {}) {
@@ -117,6 +119,11 @@ describe('runCli', () => {
 			[['list'], { KEYWARD_DATABASE_URL: 'mysql://u:hunter2@h/db' }, /KEYWARD_DATABASE_URL is invalid/],
 			[['list'], { KEYWARD_TABLE_PREFIX: 'a-b' }, /KEYWARD_TABLE_PREFIX is invalid/],
 			[['list', '--key-prefix', 'KW'], {}, /invalid key settings: prefix must be/],
+			[['create', '--ownr', 'a'], {}, /unknown option '--ownr' \(Did you mean --owner\?\)/],
+			[['revoke-all', '--onwer', 'a'], {}, /unknown option '--onwer' \(Did you mean --owner\?\)/],
+			[['list', '--al'], {}, /unknown option '--al' \(Did you mean --all\?\)/],
+			[['list', '--database-url', 'postgres://u@h:99999/db'], {}, /invalid --database-url <url>/],
+			[['list'], { KEYWARD_DATABASE_URL: 'postgres://u:hunter2@h:0x/db' }, /KEYWARD_DATABASE_URL is invalid/],
 		]
 		for (const [argv, env, message] of cases) {
 			const out = await run(argv, db.io(env))
@@ -130,6 +137,34 @@ describe('runCli', () => {
 		const bare = await run([], db.io())
 		expect([bare.code, bare.stdout]).toEqual([2, ''])
 		expect(bare.stderr).toContain('Usage: keyward [options] [command]')
+	})
+
+	it('opens the database read-only for list, show, usage and audit, and for changes otherwise', async () => {
+		const db = memory()
+		const created = await run(['create', '--owner', 'acme'], db.io())
+		const id = created.stdout.match(/Created key (\w+)/)?.[1] as string
+		const opened: [string, boolean | undefined][] = []
+		for (const argv of [
+			['list'],
+			['show', id],
+			['usage', id],
+			['audit'],
+			['rotate', id],
+			['revoke-all', '--owner', 'acme'],
+		]) {
+			const before = db.readOnly.length
+			expect((await run(argv, db.io())).code).toBe(0)
+			opened.push([argv[0] as string, db.readOnly[before]])
+		}
+		expect(opened).toEqual([
+			['list', true],
+			['show', true],
+			['usage', true],
+			['audit', true],
+			['rotate', false],
+			['revoke-all', false],
+		])
+		expect(db.readOnly[0]).toBe(false)
 	})
 
 	it('has --help for every command, and --version', async () => {

@@ -12,7 +12,7 @@ import type {
 	RotationResult,
 } from '@keyward/core/testing'
 import { AUDIT_COLUMNS, auditListQuery, toAuditEntry } from './audit-sql.js'
-import { migrationStatement, SCHEMA_VERSION, versionQuery } from './migrations.js'
+import { migrationStatement, migrationsTableQuery, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'
 import {
 	patchAssignments,
@@ -96,8 +96,13 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		}
 	}
 
-	/** The schema version the tables are at (0 before the first `migrate()`). */
+	/**
+	 * The schema version the tables are at: 0 before the first `migrate()` (no tables, or not even
+	 * the schema). Reads only, so a read-only tool can tell a missing database from an empty one.
+	 */
 	async schemaVersion(): Promise<number> {
+		const { rows: found } = await this.client.query(migrationsTableQuery(this.tables))
+		if ((found[0] as { present?: unknown } | undefined)?.present !== true) return 0
 		const { rows } = await this.client.query(versionQuery(this.tables))
 		return Number((rows[0] as { version: unknown } | undefined)?.version ?? 0)
 	}
