@@ -35,6 +35,7 @@ export {
 	type KeyRouterHelpers,
 } from './adapter-key-router.js'
 export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
+export { describeKeyManagementOpenApi } from './adapter-key-router-openapi.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export { describeAdapterLogging, type LoggedRequest, type RequestLog } from './adapter-logging.js'
 export type { MiddlewareAdapter } from './adapter-middleware.js'

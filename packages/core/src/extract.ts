@@ -10,6 +10,22 @@ export interface ExtractOptions {
 	query?: string | false | undefined
 }
 
+/** {@link ExtractOptions} with the defaults filled in: where a keyward reads keys. */
+export interface ExtractSettings {
+	readonly schemes: readonly string[]
+	readonly headers: readonly string[]
+	readonly query: string | false
+}
+
+/** The settings `options` stand for, defaults included. */
+export function extractSettings(options: Readonly<ExtractOptions> = {}): ExtractSettings {
+	return Object.freeze({
+		schemes: Object.freeze([...(options.schemes ?? ['Apikey'])]),
+		headers: Object.freeze([...(options.headers ?? ['x-api-key'])]),
+		query: options.query ?? 'api_key',
+	})
+}
+
 /** Where a key was found. */
 export type KeySource = 'authorization' | 'header' | 'query'
 
