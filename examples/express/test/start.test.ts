@@ -1,17 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startScript } from '@keyward/internal-testing'
+import { startExample } from '@keyward/internal-testing'
 import { expect, it } from 'vitest'
 
 it('pnpm --filter @keyward/example-express start serves the API on PORT=0, with the key it prints', async () => {
-	const dir = mkdtempSync(join(tmpdir(), 'keyward-express-start-'))
-	const started = startScript('@keyward/example-express', {
-		PORT: '0',
-		KEYWARD_DATA_DIR: join(dir, 'db'),
-		KEYWARD_PG_URL: '',
-		KEYWARD_REDIS_URL: '',
-	})
+	const started = startExample('@keyward/example-express', { PORT: '0' })
 	try {
 		const [, base] = await started.waitForLine(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
 		const [, key] = await started.waitForLine(/Apikey (kw_\w+)' /)
@@ -21,6 +12,5 @@ it('pnpm --filter @keyward/example-express start serves the API on PORT=0, with 
 		expect((await fetch(`${base}/api/hello`)).status).toBe(401)
 	} finally {
 		await started.stop()
-		rmSync(dir, { recursive: true, force: true })
 	}
 }, 120_000)

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import { keywardFromEnv } from '@keyward/example-express/from-env'
+import { closeOnSignal, keywardFromEnv } from '@keyward/example-express/from-env'
 import { createApp } from './app.js'
 
 /**
@@ -19,9 +19,4 @@ const server = createApp(keyward).listen(Number(process.env.PORT ?? 3001), '127.
 			'Press Ctrl+C to stop.\n',
 	)
 })
-const stop = () => {
-	server.close()
-	keyward.close().catch(() => {})
-}
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+closeOnSignal(server, keyward)

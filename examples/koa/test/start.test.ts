@@ -1,17 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startScript } from '@keyward/internal-testing'
+import { startExample } from '@keyward/internal-testing'
 import { expect, it } from 'vitest'
 
 it('pnpm --filter @keyward/example-koa start serves the API on PORT=0, with the key it prints', async () => {
-	const dir = mkdtempSync(join(tmpdir(), 'keyward-koa-start-'))
-	const started = startScript('@keyward/example-koa', {
-		PORT: '0',
-		KEYWARD_DATA_DIR: join(dir, 'db'),
-		KEYWARD_PG_URL: '',
-		KEYWARD_REDIS_URL: '',
-	})
+	const started = startExample('@keyward/example-koa', { PORT: '0' })
 	try {
 		const [, key, base] = await started.waitForLine(
 			/Apikey (kw_\w+)' (http:\/\/127\.0\.0\.1:\d+)\/api\/reports/,
@@ -22,6 +13,5 @@ it('pnpm --filter @keyward/example-koa start serves the API on PORT=0, with the 
 		expect((await fetch(`${base}/api/reports`)).status).toBe(401)
 	} finally {
 		await started.stop()
-		rmSync(dir, { recursive: true, force: true })
 	}
 }, 120_000)

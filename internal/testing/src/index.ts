@@ -72,5 +72,5 @@ export {
 	type ServiceProbe,
 	useService,
 } from './services.js'
-export { type StartedScript, startScript } from './start-script.js'
+export { type StartedScript, startExample, startScript } from './start-script.js'
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js'

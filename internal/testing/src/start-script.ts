@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /** A workspace package's `start` script, run as its README says: `pnpm --filter <name> start`. */
 export interface StartedScript {
@@ -77,6 +80,28 @@ export function startScript(name: string, env: Record<string, string> = {}): Sta
 			const kill = setTimeout(() => signal('SIGKILL'), 10_000)
 			await exited
 			clearTimeout(kill)
+		},
+	}
+}
+
+/**
+ * {@link startScript} for an example that keeps its keys where `keywardFromEnv` says: here in an
+ * embedded database in a fresh directory (no PostgreSQL or Redis from the environment), removed
+ * by `stop()`.
+ */
+export function startExample(name: string, env: Record<string, string> = {}): StartedScript {
+	const dir = mkdtempSync(join(tmpdir(), 'keyward-start-'))
+	const started = startScript(name, {
+		KEYWARD_DATA_DIR: join(dir, 'db'),
+		KEYWARD_PG_URL: '',
+		KEYWARD_REDIS_URL: '',
+		...env,
+	})
+	return {
+		...started,
+		async stop() {
+			await started.stop()
+			rmSync(dir, { recursive: true, force: true })
 		},
 	}
 }
