@@ -75,7 +75,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.option('--actor <name>', 'who to name in the audit trail (env KEYWARD_ACTOR; default your login)')
 		.addHelpText(
 			'after',
-			'\nKEYWARD_PEPPER must hold the pepper when the application hashes keys with one.\nExit status: 0 done, 1 failed (the message says why), 2 bad command line.',
+			'\nKEYWARD_PEPPER must hold the pepper when the application hashes keys with one.\nExit status: 0 done, 1 failed (the message says why), 2 bad command line,\n141 output closed early (as by SIGPIPE). list, show, usage and audit create nothing.',
 		)
 	const json = () => new Option('--json', 'print JSON for scripts')
 	const action =
