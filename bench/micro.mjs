@@ -55,6 +55,27 @@ async function assertOk(keyward, key, expected) {
 	await assertOk(keyward, quotaKey, 'ok')
 	await measure('verifyKey, cached key with a quota (MemoryStore)', () => keyward.verifyKey(quotaKey))
 	await measure('verifyKey, cached key without a quota', () => keyward.verifyKey(plainKey))
+	// The same key shape under an account: a record with scopes, then one with a shared quota too.
+	await keyward.setOwner('scoped', { scopes: ['read:*', 'write:*'] })
+	const { key: scopedKey } = await keyward.createKey({
+		owner: 'scoped',
+		scopes: ['read:*'],
+		monthlyQuota: 1e12,
+	})
+	await assertOk(keyward, scopedKey, 'ok')
+	await measure('verifyKey, cached key with a quota, owner record with scopes', () =>
+		keyward.verifyKey(scopedKey),
+	)
+	await keyward.setOwner('shared', { scopes: ['read:*'], monthlyQuota: 1e12 })
+	const { key: sharedKey } = await keyward.createKey({
+		owner: 'shared',
+		scopes: 'inherit',
+		monthlyQuota: 1e12,
+	})
+	await assertOk(keyward, sharedKey, 'ok')
+	await measure('verifyKey, cached key with a quota, owner record with a shared quota', () =>
+		keyward.verifyKey(sharedKey),
+	)
 	const req = { headers: { 'x-api-key': quotaKey, host: '127.0.0.1' }, url: '/v1/items?page=2' }
 	await measure('verify(request), header x-api-key, cached key with a quota', () => keyward.verify(req))
 	const typo = mistype(quotaKey)

@@ -196,11 +196,19 @@ function keyRow(key, usage) {
 	])
 }
 
+/** The account's shared monthly limit, above the keys, when the account has one. */
+function showAccount(account) {
+	const limited = account !== null && account.monthlyQuota !== null && account.usage !== null
+	$('account').hidden = !limited
+	if (limited) $('account-usage').replaceChildren(usageCell(account.usage, account.monthlyQuota))
+}
+
 async function refreshKeys() {
-	const [{ keys }, { usage }] = await Promise.all([
+	const [{ keys, account }, { usage }] = await Promise.all([
 		request('GET', '/account/keys'),
 		request('GET', '/account/usage'),
 	])
+	showAccount(account ?? null)
 	$('keys-body').replaceChildren(...keys.map((key) => keyRow(key, usage[key.id])))
 	$('keys-empty').hidden = keys.length > 0
 	$('keys-table').hidden = keys.length === 0

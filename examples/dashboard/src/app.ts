@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { isKeywardError, type Keyward } from '@keyward/core'
+import { isKeywardError, type Keyward, type OwnerPatch } from '@keyward/core'
 import { apiKeyAuth, keyManagementRouter, requireScopes } from '@keyward/express'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { sameOriginOnly } from './csrf.js'
@@ -11,6 +11,8 @@ export interface DemoUser {
 	readonly id: string
 	/** Display name. */
 	readonly name: string
+	/** The user's account record (a monthly limit all their keys share, for example); none by default. */
+	readonly account?: OwnerPatch | undefined
 }
 
 /** Options of {@link createDashboardApp}. */
@@ -34,9 +36,17 @@ export interface DashboardOptions {
 
 /** The default demo users: two, to show that each sees only their own keys. */
 export const DEMO_USERS: readonly DemoUser[] = [
-	{ id: 'ada', name: 'Ada Lovelace' },
+	{ id: 'ada', name: 'Ada Lovelace', account: { monthlyQuota: 10_000 } },
 	{ id: 'grace', name: 'Grace Hopper' },
 ]
+
+/** Give each user that has one their account record (`setOwner`), before serving them. */
+export async function setUpAccounts(
+	keyward: Keyward,
+	users: readonly DemoUser[] = DEMO_USERS,
+): Promise<void> {
+	for (const user of users) if (user.account !== undefined) await keyward.setOwner(user.id, user.account)
+}
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 const CSP = [

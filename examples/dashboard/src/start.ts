@@ -1,5 +1,5 @@
 import { closeOnSignal, keywardFromEnv } from '@keyward/example-express/from-env'
-import { createDashboardApp } from './app.js'
+import { createDashboardApp, setUpAccounts } from './app.js'
 
 /**
  * Starts the key dashboard on 127.0.0.1 (`PORT`, default 3030; 0 picks a free port). Keys live
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
 	const port = Number(process.env.PORT ?? 3030)
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('PORT must be a port number')
 	const { keyward, describe } = await keywardFromEnv('dashboard')
+	await setUpAccounts(keyward)
 	const app = createDashboardApp(keyward)
 	const server = app.listen(port, '127.0.0.1', () => {
 		const address = server.address()

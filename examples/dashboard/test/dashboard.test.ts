@@ -238,6 +238,25 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 		await stolen.screenshot({ path: `${ARTIFACTS}09-old-cookie-refused.png`, fullPage: true })
 	})
 
+	it("shows the account's shared monthly limit above the keys, and what the keys used of it", async () => {
+		const page = await signIn('Ada Lovelace')
+		const key = await createKey(page, 'Shared', ['reports:read'], 100)
+		const account = page.locator('#account')
+		await account.waitFor()
+		// Earlier tests used Ada's keys too: the account counts all of them.
+		const used = async () =>
+			Number(/([\d,]+) of 10,000/.exec((await account.textContent()) ?? '')?.[1]?.replace(',', ''))
+		const before = await used()
+		expect(before).toBeGreaterThanOrEqual(0)
+		expect((await callApi(served.base, key)).status).toBe(200)
+		await page.getByRole('button', { name: 'Refresh' }).click()
+		await poll(used).toBe(before + 1)
+		await page.screenshot({ path: `${ARTIFACTS}10-account-limit.png`, fullPage: true })
+		const grace = await signIn('Grace Hopper')
+		await grace.locator('body[data-ready="true"]').waitFor({ state: 'attached' })
+		expect(await grace.locator('#account').isVisible()).toBe(false)
+	})
+
 	it('a page of another origin changes no key: cross-site form and no-cors fetch', async () => {
 		const page = await signIn('Ada Lovelace')
 		await createKey(page, 'Kept', ['reports:read'], 5)

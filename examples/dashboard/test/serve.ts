@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { createKeyward, type Keyward, MemoryStore } from '@keyward/core'
-import { createDashboardApp, type DashboardOptions } from '../src/app.js'
+import { createDashboardApp, type DashboardOptions, setUpAccounts } from '../src/app.js'
 
 /** A dashboard on a free local port, with keys in memory. */
 export interface Served {
@@ -14,6 +14,7 @@ export interface Served {
 export async function serve(options: DashboardOptions = {}): Promise<Served> {
 	// Last use is written every 50 ms instead of every minute, so the page can show it.
 	const keyward = createKeyward({ store: new MemoryStore(), lastUsed: { intervalMs: 50 } })
+	await setUpAccounts(keyward, options.users)
 	const app = createDashboardApp(keyward, options)
 	const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
 		const listening = app.listen(0, '127.0.0.1', () => resolve(listening))

@@ -290,6 +290,27 @@ export function describeKeyManagementRouter(
 			expect(await keyward.listKeys()).toEqual([])
 		})
 
+		it("takes the scopes and quota a caller may grant from the owner's record, and honours its switch", async () => {
+			const { app, keyward, created } = await setup({ allowedScopes: undefined })
+			await keyward.setOwner('alice', { scopes: ['read:*'], monthlyQuota: 50 })
+			expect((await created('alice', { scopes: ['read:users'] })).info.scopes).toEqual(['read:users'])
+			expect((await created('alice', { scopes: 'inherit' })).info.scopes).toBe('inherit')
+			const beyond = await call(app, 'post', '/keys', 'alice', { scopes: ['write:x'] })
+			expect([beyond.status, beyond.body.code]).toEqual([403, 'scope_not_allowed'])
+			const tooMuch = await call(app, 'post', '/keys', 'alice', { monthlyQuota: 60 })
+			expect([tooMuch.status, tooMuch.body.code]).toEqual([403, 'quota_not_allowed'])
+			const own = await created('alice', { monthlyQuota: 10 })
+			const listed = await call(app, 'get', '/keys', 'alice')
+			expect(listed.body.account).toMatchObject({ id: 'alice', monthlyQuota: 50, usage: { used: 0, limit: 50 } })
+			expect((await call(app, 'get', '/keys', 'bob')).body.account).toBeNull()
+			await keyward.setOwner('alice', { disabled: true })
+			const off = await call(app, 'post', '/keys', 'alice', {})
+			expect([off.status, off.body]).toEqual([403, { detail: 'The account is disabled', code: 'owner_disabled' }])
+			const rotate = await call(app, 'post', `/keys/${own.info.id}/rotate`, 'alice', {})
+			expect(rotate.status).toBe(403)
+			expect((await call(app, 'post', `/keys/${own.info.id}/revoke`, 'alice')).status).toBe(200)
+		})
+
 		it('uses a body the host already parsed', async () => {
 			const keyward = createKeyward()
 			const app = appFor(keyward, {}, true)

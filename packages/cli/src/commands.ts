@@ -69,7 +69,8 @@ export async function createCommand(keyward: Keyward, options: CreateOptions, ou
 		owner: options.owner,
 		name: options.name,
 		note: options.note,
-		scopes: options.scope ?? [],
+		// `--scope inherit` alone: the key has its owner's scopes, decided at each verification.
+		scopes: options.scope?.length === 1 && options.scope[0] === 'inherit' ? 'inherit' : (options.scope ?? []),
 		expiresIn: options.expiresIn,
 		monthlyQuota: options.quota,
 		metadata: options.metadata,
@@ -210,8 +211,8 @@ export async function auditCommand(
 	if (entries.length === 0) return out.line('No audit entries.')
 	const rows = entries.map((e) => [
 		timestamp(e.at),
-		e.action.replace(/^key\./, ''),
-		e.previousKeyId === null ? e.keyId : `${e.keyId} (from ${e.previousKeyId})`,
+		e.action.replace(/^key\./, '').replace('.', ' '),
+		e.keyId === null ? '-' : e.previousKeyId === null ? e.keyId : `${e.keyId} (from ${e.previousKeyId})`,
 		e.owner,
 		e.actor ?? '-',
 		e.source ?? '-',

@@ -70,7 +70,9 @@ export function label(info: KeyInfo): string {
 }
 
 /** Scopes as `a,b`, or `-` for none. */
-export function scopeList(scopes: readonly string[]): string {
+export function scopeList(scopes: readonly string[] | 'inherit' | null): string {
+	if (scopes === 'inherit') return 'INHERIT'
+	if (scopes === null) return 'any'
 	return scopes.length === 0 ? '-' : scopes.join(',')
 }
 

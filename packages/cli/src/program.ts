@@ -3,6 +3,7 @@ import type { Keyward } from '@keyward/core'
 import { Command, Option } from 'commander'
 import * as commands from './commands.js'
 import type { AuditLog } from './database.js'
+import * as owners from './owner-commands.js'
 import * as parse from './parse.js'
 
 /** Where the program writes. */
@@ -75,7 +76,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.option('--actor <name>', 'who to name in the audit trail (env KEYWARD_ACTOR; default your login)')
 		.addHelpText(
 			'after',
-			'\nKEYWARD_PEPPER must hold the pepper when the application hashes keys with one.\nExit status: 0 done, 1 failed (the message says why), 2 bad command line,\n141 output closed early (as by SIGPIPE). list, show, usage and audit create nothing.',
+			'\nKEYWARD_PEPPER must hold the pepper when the application hashes keys with one.\nExit status: 0 done, 1 failed (the message says why), 2 bad command line,\n141 output closed early (as by SIGPIPE). Commands that only read create nothing.',
 		)
 	const json = () => new Option('--json', 'print JSON for scripts')
 	const action =
@@ -171,6 +172,46 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 				keyward: (k, out) => commands.usageCommand(k, id as string, out),
 			})),
 		)
+	const owner = root
+		.command('owner')
+		.description("account records: the scopes, quota and switch shared by an owner's keys")
+	owner
+		.command('set')
+		.description('create or change an owner record')
+		.argument('<owner>', 'the owner id, as its keys name it', parse.textArg)
+		.option(
+			'--scope <scope>',
+			'what the account may do (repeat for more); its keys never exceed it',
+			parse.collectScope,
+		)
+		.option('--any-scope', "do not restrict the scopes of the account's keys")
+		.option('--quota <n>', "requests per month shared by all the account's keys", parse.countArg)
+		.option('--unlimited', 'no shared monthly quota')
+		.option('--disable', 'refuse every key of the account (403)')
+		.option('--enable', "accept the account's keys again")
+		.option('--metadata <json>', 'JSON object kept with the record', parse.metadataArg)
+		.addOption(json())
+		.action(
+			action((cmd, [id]) => ({
+				keyward: (k, out) => owners.ownerSetCommand(k, id as string, cmd.opts<owners.OwnerSetOptions>(), out),
+			})),
+		)
+	owner
+		.command('show')
+		.description("show an owner record and this month's use of its quota")
+		.argument('<owner>', 'the owner id', parse.textArg)
+		.addOption(json())
+		.action(
+			action((_, [id]) => ({
+				readOnly: true,
+				keyward: (k, out) => owners.ownerShowCommand(k, id as string, out),
+			})),
+		)
+	owner
+		.command('list')
+		.description('list owner records')
+		.addOption(json())
+		.action(action(() => ({ readOnly: true, keyward: (k, out) => owners.ownerListCommand(k, out) })))
 	root
 		.command('audit')
 		.description('show the audit trail, newest first')

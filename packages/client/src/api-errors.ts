@@ -73,14 +73,15 @@ export class AuthenticationError extends KeywardApiError {
 	override readonly name: string = 'AuthenticationError'
 }
 
-/** 403: the key is valid but lacks a scope the endpoint requires (`insufficient_scope`). */
+/** 403: the key is valid but lacks a scope the endpoint requires (`insufficient_scope`), or its account is disabled (`owner_disabled`). */
 export class PermissionError extends KeywardApiError {
 	static readonly status = 403
 	override readonly name: string = 'PermissionError'
 }
 
 /**
- * 429: the key's quota is used up (`quota_exceeded`). Also any 429 whose code is not keyward's
+ * 429: the key's quota is used up (`quota_exceeded`), or its account's, shared by all the account's
+ * keys (`owner_quota_exceeded`: `code` says which). Also any 429 whose code is not keyward's
  * (another API's rate limit), but never `too_many_failures`: that is a {@link TooManyFailuresError}.
  */
 export class QuotaExceededError extends KeywardApiError {
@@ -136,7 +137,9 @@ export const ERROR_CLASS_BY_CODE = {
 	ambiguous: AuthenticationError,
 	wrong_environment: AuthenticationError,
 	insufficient_scope: PermissionError,
+	owner_disabled: PermissionError,
 	quota_exceeded: QuotaExceededError,
+	owner_quota_exceeded: QuotaExceededError,
 	too_many_failures: TooManyFailuresError,
 	unavailable: ServiceUnavailableError,
 } as const satisfies { readonly [C in RejectCode]: ApiErrorClass<(typeof REJECTIONS)[C]['status']> }

@@ -1,5 +1,8 @@
 import { LRUCache } from 'lru-cache'
-import type { KeyInfo, VerifySuccess } from './types.js'
+import type { OwnerEntry } from './owner-cache.js'
+import type { RateLimitPolicy } from './rate-limit-headers.js'
+import type { CounterLimit } from './store-types.js'
+import type { KeyInfo, VerifiedKey, VerifySuccess } from './types.js'
 
 /** Cache sizing and lifetimes. */
 export interface CacheOptions {
@@ -14,14 +17,22 @@ export interface CacheOptions {
 	negativeTtlMs?: number | undefined
 }
 
-/** What the hot path needs of a key, computed once per cache fill. */
+/** What the hot path needs of a key, computed once per cache fill and owner change. */
 export interface CachedKey {
 	readonly hash: string
 	readonly info: KeyInfo
-	/** Shared answer for keys without a quota: no allocation per request. */
-	readonly success: VerifySuccess
 	/** Instant (clock milliseconds) after which the entry is stale; set by the cache. */
 	freshUntil: number
+	/** The owner entry the fields below were derived from; `undefined` until the owner was read. */
+	owner: OwnerEntry | undefined
+	/** The key with the scopes in effect under `owner`. */
+	verified: VerifiedKey
+	/** Shared answer when nothing is counted: no allocation per request. */
+	success: VerifySuccess
+	/** The limits the RateLimit headers describe: the key's own, its owner's; none when nothing is counted. */
+	policies: readonly RateLimitPolicy[]
+	/** The key's and its owner's counters, when the owner has a quota; `undefined` when the key counts alone. */
+	counters: readonly CounterLimit[] | undefined
 	/** `RateLimit-Policy` value for {@link CachedKey.policyPeriod}, made once per key and period. */
 	policy: string | undefined
 	/** Start (epoch milliseconds) of the quota period `policy` was made for. */

@@ -1,4 +1,4 @@
-import type { KeyInfo } from './types.js'
+import type { KeyInfo, OwnerInfo } from './types.js'
 import type { RejectCode } from './wire.js'
 
 /** Events keyward emits, for audit logs and metrics. None carries key text or hashes. */
@@ -7,6 +7,8 @@ export interface KeywardEvents {
 	'key.revoked': { key: KeyInfo; at: Date }
 	'key.deleted': { key: KeyInfo; at: Date }
 	'key.rotated': { key: KeyInfo; previous: KeyInfo; at: Date }
+	/** An owner's record was created or changed. */
+	'owner.changed': { owner: OwnerInfo; at: Date }
 	/** An inactive key deleted to keep its owner within `keepInactiveKeys`. */
 	'key.purged': { key: KeyInfo; at: Date }
 	'request.verified': { key: KeyInfo; latencyMs: number }

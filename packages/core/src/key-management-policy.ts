@@ -3,7 +3,7 @@ import type { CreateKeyInput, CreateKeyLimits } from './lifecycle-types.js'
 import { resolveScopes } from './middleware.js'
 import { rejectUnknownOptions } from './options.js'
 import { SCOPE_PATTERN, scopeGrants } from './scopes.js'
-import type { KeyInfo } from './types.js'
+import type { KeyInfo, OwnerInfo } from './types.js'
 
 /**
  * What a self-service key manager enforces, shared by `keyManagementRouter` of
@@ -18,7 +18,9 @@ export interface KeyManagementPolicy<R> {
 	owner: (request: R) => string | null | undefined | Promise<string | null | undefined>
 	/**
 	 * Scopes the caller holds and so may grant (`read:*` covers `read:users`). A key never gets a
-	 * scope beyond these, at creation or rotation. @defaultValue [] (keys without scopes only)
+	 * scope beyond these, at creation or rotation; a key may also be created with `"scopes":
+	 * "inherit"` (the owner's scopes, decided at each verification).
+	 * @defaultValue the scopes of the owner's record (`setOwner`), else [] (keys without scopes only)
 	 */
 	allowedScopes?:
 		| readonly string[]
@@ -28,7 +30,10 @@ export interface KeyManagementPolicy<R> {
 	maxLifetimeMs?: number | undefined
 	/** Lifetime of keys created without `expiresIn`. @defaultValue `maxLifetimeMs`, else the keyward's policy */
 	defaultLifetimeMs?: number | undefined
-	/** Highest monthly quota a caller may ask for; unlimited keys are refused. @defaultValue no limit */
+	/**
+	 * Highest monthly quota a caller may ask for; unlimited keys are refused.
+	 * @defaultValue the quota of the owner's record (keys may then also have none: they share it), else no limit
+	 */
 	maxQuota?: number | undefined
 	/**
 	 * Most active keys an owner may hold (not revoked, not expired, not replaced by a rotation),
@@ -84,10 +89,14 @@ export interface ResolvedPolicy<R> {
 	readonly owner: KeyManagementPolicy<R>['owner']
 	/** The audit actor of a call by `owner`. */
 	actorOf(request: R, owner: string): string
-	/** Scopes `owner` may grant. */
-	allowedFor(request: R, owner: string): Promise<readonly string[]>
+	/** Scopes `owner` may grant: the host's `allowedScopes`, else its record's. */
+	allowedFor(request: R, owner: string, account: OwnerInfo | null): Promise<readonly string[]>
 	/** The `createKey` input for a `POST /keys` body, or a {@link KeyManagementRefusal}. */
-	createInput(fields: Record<string, unknown>, allowed: readonly string[]): Omit<CreateKeyInput, 'owner'>
+	createInput(
+		fields: Record<string, unknown>,
+		allowed: readonly string[],
+		account: OwnerInfo | null,
+	): Omit<CreateKeyInput, 'owner'>
 	/** The per-owner limits of `createKey`. */
 	readonly limits: Readonly<CreateKeyLimits>
 	/** Map the store's `too_many_keys` to the caller's refusal; other errors pass through. */
@@ -205,19 +214,22 @@ export function resolvePolicy<R>(
 	return {
 		owner: options.owner,
 		actorOf: (request, owner) => actor?.(request, owner) || owner,
-		async allowedFor(request, owner) {
+		async allowedFor(request, owner, account) {
+			if (options.allowedScopes === undefined) return account?.scopes ?? []
 			if (fixedScopes !== undefined) return fixedScopes
 			const scopes = await (allowedOption as Exclude<typeof allowedOption, readonly string[]>)(request, owner)
 			return resolveScopes(scopes, 'allowedScopes()')
 		},
-		createInput(fields, allowed) {
+		createInput(fields, allowed, account) {
 			onlyFields(fields, CREATE_FIELDS)
 			checkMetadataAllowed(fields.metadata, allowedMetadata)
 			const scopes = fields.scopes ?? []
-			if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_PATTERN.test(s))) {
-				throw invalid('scopes must be an array of scope strings')
+			if (scopes !== 'inherit') {
+				if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_PATTERN.test(s))) {
+					throw invalid('scopes must be "inherit" or an array of scope strings')
+				}
+				checkScopesAllowed(scopes, allowed)
 			}
-			checkScopesAllowed(scopes, allowed)
 			const lifetime = lifetimeOf(fields.expiresIn) ?? (fields.expiresIn === null ? null : defaultLifetimeMs)
 			if (
 				maxLifetimeMs !== undefined &&
@@ -228,6 +240,11 @@ export function resolvePolicy<R>(
 			const quota = fields.monthlyQuota === undefined ? (maxQuota ?? null) : fields.monthlyQuota
 			if (maxQuota !== undefined && (quota === null || (typeof quota === 'number' && quota > maxQuota))) {
 				throw refused('quota_not_allowed', `The monthly quota may be at most ${maxQuota}`)
+			}
+			// Without a host limit, the account's own quota bounds a key's; a key may also share it.
+			const shared = maxQuota === undefined ? (account?.monthlyQuota ?? null) : null
+			if (shared !== null && typeof quota === 'number' && quota > shared) {
+				throw refused('quota_not_allowed', `The monthly quota may be at most ${shared}`)
 			}
 			return {
 				name: fields.name as string | null | undefined,
@@ -250,7 +267,7 @@ export function resolvePolicy<R>(
 			if (typeof graceMs !== 'number' || !Number.isSafeInteger(graceMs) || graceMs < 0 || graceMs > MAX_MS) {
 				throw invalid('graceMs must be a non-negative integer of milliseconds (at most 100 years)')
 			}
-			checkScopesAllowed(key.scopes, allowed)
+			if (key.scopes !== 'inherit') checkScopesAllowed(key.scopes, allowed)
 			const lifetime =
 				key.expiresAt === null ? Number.POSITIVE_INFINITY : key.expiresAt.getTime() - key.createdAt.getTime()
 			if (maxLifetimeMs !== undefined && (lifetime > maxLifetimeMs || graceMs > maxLifetimeMs)) {

@@ -9,7 +9,7 @@ import {
 } from './key-management-policy.js'
 import type { Keyward } from './keyward.js'
 import { isJsonMediaType, mediaTypeOf } from './request-body.js'
-import type { KeyInfo } from './types.js'
+import type { KeyInfo, OwnerInfo } from './types.js'
 
 /** What a caller can ask a key manager to do. */
 export type KeyManagementOperation = 'list' | 'create' | 'revokeAll' | 'get' | 'revoke' | 'delete' | 'rotate'
@@ -118,8 +118,18 @@ export function createKeyManager<R>(
 
 	type Answer = Promise<readonly [status: number, body: unknown]>
 
+	/** The caller's account record, refusing a disabled account anything but reading and revoking. */
+	async function activeAccount(owner: string): Promise<OwnerInfo | null> {
+		const account = await keyward.getOwner(owner)
+		if (account?.disabled === true)
+			throw new KeyManagementRefusal(403, 'owner_disabled', 'The account is disabled')
+		return account
+	}
+
 	async function create(call: KeyManagementCall<R>, owner: string): Answer {
-		const input = policy.createInput(await call.body(), await policy.allowedFor(call.request, owner))
+		const fields = await call.body()
+		const account = await activeAccount(owner)
+		const input = policy.createInput(fields, await policy.allowedFor(call.request, owner, account), account)
 		try {
 			const { key, info } = await keyward.createKey({ ...input, owner }, policy.limits)
 			return [201, { key, info }]
@@ -131,13 +141,18 @@ export function createKeyManager<R>(
 	async function rotate(call: KeyManagementCall<R>, owner: string): Answer {
 		const fields = await call.body()
 		const found = await ownKey(owner, call.id)
-		const graceMs = policy.rotation(found, fields, await policy.allowedFor(call.request, owner))
+		const account = await activeAccount(owner)
+		const graceMs = policy.rotation(found, fields, await policy.allowedFor(call.request, owner, account))
 		const { key, info, previous } = await keyward.rotateKey(found.id, { graceMs })
 		return [201, { key, info, previous }]
 	}
 
 	const operations: Record<KeyManagementOperation, (call: KeyManagementCall<R>, owner: string) => Answer> = {
-		list: async (_call, owner) => [200, { keys: await keyward.listKeys({ owner }) }],
+		list: async (_call, owner) => {
+			const [keys, account] = await Promise.all([keyward.listKeys({ owner }), keyward.getOwner(owner)])
+			const usage = account?.monthlyQuota == null ? null : await keyward.ownerUsage(owner)
+			return [200, { keys, account: account === null ? null : { ...account, usage } }]
+		},
 		create,
 		revokeAll: async (_call, owner) => [200, { revoked: await keyward.revokeAll(owner) }],
 		get: async (call, owner) => [200, { info: await ownKey(owner, call.id) }],

@@ -10,6 +10,9 @@ import { createLifecycle } from './lifecycle.js'
 import type { KeyLifecycle } from './lifecycle-types.js'
 import { MemoryStore } from './memory-store.js'
 import { type KeywardOptions, validateOptions } from './options.js'
+import { createOwnerCache } from './owner-cache.js'
+import { createOwnerLifecycle, type OwnerLifecycle } from './owner-lifecycle.js'
+import { OWNER_PREFIX, ownerCounterId } from './owners.js'
 import { createQuotaCalendar, type QuotaCalendar } from './quota-period.js'
 import { createRejecter } from './rejections.js'
 import { createStoreBoundary, isUsageCounter } from './store-boundary.js'
@@ -18,7 +21,7 @@ import type { InvalidationChannel, KeyRecord, RequestLike, VerifyOptions, Verify
 import { createVerifier } from './verify-pipeline.js'
 
 /** A configured verifier with key management. Create one with {@link createKeyward}. */
-export interface Keyward extends KeyLifecycle {
+export interface Keyward extends KeyLifecycle, OwnerLifecycle {
 	/**
 	 * Extract the key from a request (see `extract` options), then {@link Keyward.verifyKey}. Never
 	 * throws for request input, and never edits the request: what an adapter should hide from it
@@ -27,7 +30,7 @@ export interface Keyward extends KeyLifecycle {
 	verify(req: RequestLike, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
 	/** Verify a key: format, lookup, revoked, expired, scopes, quota, in that order. */
 	verifyKey(key: string, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
-	/** Forget what this instance caches about key `id` (called by invalidation channels). */
+	/** Forget what this instance caches about key `id`, or owner `owner:<id>` (called by invalidation channels). */
 	evict(id: string): void
 	/** Remove the query credential from a URL (for copies of the URL an adapter keeps). */
 	hideQueryCredentials(url: string): string
@@ -81,6 +84,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const extract = createExtractor(options.extract)
 	const settings = extractSettings(options.extract)
 	const cache = createKeyCache(options.cache ?? {}, now)
+	const owners = createOwnerCache(options.cache ?? {})
 	const calendar = quotaCalendar(options.quota)
 	const limiter = options.failureLimit ? createFailureLimiter(options.failureLimit) : undefined
 	const events = new EventHub()
@@ -100,6 +104,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		environment,
 		reject: createRejecter(options.realm ?? 'api'),
 		cache,
+		owners,
 		calendar,
 		limiter,
 		lastUsed,
@@ -112,9 +117,24 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		],
 	})
 
+	/** Forget what an announcement names: a key id, an owner (`owner:<id>`), or everything (`null`). */
+	function forget(id: string | null): void {
+		if (id === null) {
+			cache.clear()
+			owners.clear()
+		} else if (id.startsWith(OWNER_PREFIX)) owners.invalidate(id.slice(OWNER_PREFIX.length))
+		else cache.deleteId(id)
+	}
+
 	if (invalidation !== undefined) {
 		Promise.resolve()
-			.then(() => invalidation.subscribe((id) => (id === null ? cache.clear() : cache.deleteId(id))))
+			.then(() => invalidation.subscribe(forget))
+			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
+	}
+
+	function announce(id: string): void {
+		invalidation
+			?.publish(id)
 			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
 	}
 
@@ -122,9 +142,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	function changed(record: KeyRecord): void {
 		cache.delete(record.hash)
 		cache.deleteId(record.id)
-		invalidation
-			?.publish(record.id)
-			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
+		announce(record.id)
 	}
 
 	const lifecycle = createLifecycle({
@@ -146,12 +164,26 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		},
 	})
 
+	const ownerLifecycle = createOwnerLifecycle({
+		store,
+		usage,
+		boundary,
+		calendar,
+		events,
+		now,
+		changed(id) {
+			owners.invalidate(id)
+			announce(ownerCounterId(id))
+		},
+	})
+
 	return {
 		...lifecycle,
+		...ownerLifecycle,
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {
-			cache.deleteId(id)
+			forget(id)
 		},
 		hideQueryCredentials: extract.stripQuery,
 		on(name, listener) {

@@ -1,3 +1,4 @@
+import type { PeriodUsage, UsageQuery } from './owner-lifecycle.js'
 import type { KeyInfo, KeyPatch } from './types.js'
 
 /** Input of {@link KeyLifecycle.createKey}. */
@@ -6,8 +7,11 @@ export interface CreateKeyInput {
 	owner: string
 	name?: string | null | undefined
 	note?: string | null | undefined
-	/** Granted scopes. @defaultValue [] (grants nothing) */
-	scopes?: readonly string[] | undefined
+	/**
+	 * Granted scopes, or `'inherit'`: the owner's scopes (its {@link OwnerInfo} record), decided at
+	 * each verification. @defaultValue [] (grants nothing)
+	 */
+	scopes?: readonly string[] | 'inherit' | undefined
 	/** Absolute expiry; exclusive with `expiresIn`. `null`: never (if the lifetime policy allows). */
 	expiresAt?: Date | null | undefined
 	/** Lifetime in milliseconds; exclusive with `expiresAt`. @defaultValue `lifetime.defaultMs`, else never */
@@ -56,17 +60,11 @@ export type UpdateKeyInput = Pick<
 	'name' | 'note' | 'scopes' | 'expiresAt' | 'monthlyQuota' | 'metadata'
 >
 
-/** Usage of one key in the current quota period. */
-export interface KeyUsage {
-	/** Period id, e.g. `'2026-11'`. */
-	period: string
-	/** Units used by the key's family (the key and the keys it replaced by rotation). */
-	used: number
-	/** `null` when the key has no quota. */
-	limit: number | null
-	remaining: number | null
-	resetAt: Date
-}
+/**
+ * Usage of one key in a quota period: units used by its family (the key and the keys it replaced
+ * by rotation), against its own quota (`limit` `null` when it has none).
+ */
+export type KeyUsage = PeriodUsage
 
 /** Key management: every change is one atomic store operation, recorded with its audit entry. */
 export interface KeyLifecycle {
@@ -90,6 +88,6 @@ export interface KeyLifecycle {
 	rotateKey(idOrKey: string, options?: Readonly<RotateKeyOptions>): Promise<RotatedKey>
 	/** Change a key's name, note, scopes, expiry, quota or metadata. */
 	updateKey(idOrKey: string, patch: Readonly<UpdateKeyInput>): Promise<KeyInfo>
-	/** This period's usage of a key. */
-	usage(idOrKey: string): Promise<KeyUsage>
+	/** A key's usage in the current period, or in `query.period` (`'2026-10'`). */
+	usage(idOrKey: string, query?: Readonly<UsageQuery>): Promise<KeyUsage>
 }

@@ -12,12 +12,13 @@ import type {
 	RotateKeyOptions,
 } from './lifecycle-types.js'
 import { expiryFrom, type LifetimePolicy } from './lifetime.js'
+import { periodOf, readUsage } from './owner-lifecycle.js'
 import type { QuotaCalendar } from './quota-period.js'
 import {
 	checkFields,
+	checkKeyScopes,
 	checkMetadata,
 	checkQuota,
-	checkScopeList,
 	checkText,
 	isActiveAt,
 	toInfo,
@@ -112,7 +113,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 			owner,
 			name: checkText(input.name, 'name', 256, false),
 			note: checkText(input.note, 'note', 2048, false),
-			scopes: checkScopeList(input.scopes),
+			scopes: checkKeyScopes(input.scopes),
 			createdAt: at,
 			expiresAt: expiryFrom(deps.lifetime, input.expiresAt, input.expiresIn, nowMs),
 			revokedAt: null,
@@ -190,7 +191,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 				owner: old.owner,
 				name: old.name,
 				note: old.note,
-				scopes: [...old.scopes],
+				scopes: old.scopes === 'inherit' ? 'inherit' : [...old.scopes],
 				createdAt: at,
 				expiresAt:
 					lifetimeMs === undefined
@@ -262,7 +263,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 			const changes: KeyPatch = {}
 			if (input.name !== undefined) changes.name = checkText(input.name, 'name', 256, false)
 			if (input.note !== undefined) changes.note = checkText(input.note, 'note', 2048, false)
-			if (input.scopes !== undefined) changes.scopes = checkScopeList(input.scopes)
+			if (input.scopes !== undefined) changes.scopes = checkKeyScopes(input.scopes)
 			if (input.monthlyQuota !== undefined) changes.monthlyQuota = checkQuota(input.monthlyQuota)
 			if (input.metadata !== undefined) changes.metadata = checkMetadata(input.metadata)
 			if (input.expiresAt !== undefined)
@@ -273,20 +274,10 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 			deps.changed(record)
 			return toInfo(updated)
 		},
-		async usage(idOrKey) {
+		async usage(idOrKey, query = {}) {
 			const record = await findRecord(idOrKey)
-			const period = deps.calendar(now())
-			const { used } = await call(() =>
-				deps.usage.consume(record.familyId, period.id, 0, Number.MAX_SAFE_INTEGER),
-			)
-			const limit = record.monthlyQuota
-			return {
-				period: period.id,
-				used,
-				limit,
-				remaining: limit === null ? null : Math.max(0, limit - used),
-				resetAt: period.resetAt,
-			}
+			const period = periodOf(deps.calendar, now(), query)
+			return readUsage(deps, record.familyId, period, record.monthlyQuota)
 		},
 	}
 }

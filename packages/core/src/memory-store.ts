@@ -1,4 +1,5 @@
 import { KeywardError } from './errors.js'
+import { MemoryAuditTrail, MemoryCounters } from './memory-parts.js'
 import { isActiveAt, isInactiveAt, isInGrace } from './records.js'
 import type {
 	AuditAction,
@@ -6,6 +7,8 @@ import type {
 	AuditQuery,
 	AuditStamp,
 	ChangeOptions,
+	ConsumeAllResult,
+	CounterLimit,
 	CreateRecordOptions,
 	DeleteOptions,
 	KeyRotation,
@@ -13,13 +16,11 @@ import type {
 	RotationResult,
 	UsageCounter,
 } from './store-types.js'
-import type { ConsumeResult, KeyPatch, KeyRecord } from './types.js'
-
-/** Audit entries a {@link MemoryStore} keeps; older ones are dropped first. */
-const AUDIT_KEPT = 10_000
+import type { ConsumeResult, KeyPatch, KeyRecord, OwnerInfo, OwnerPatch } from './types.js'
 
 function copy(record: KeyRecord): KeyRecord {
-	return { ...record, scopes: [...record.scopes], metadata: structuredClone(record.metadata) }
+	const scopes = record.scopes === 'inherit' ? 'inherit' : [...record.scopes]
+	return { ...record, scopes, metadata: structuredClone(record.metadata) }
 }
 
 function newestFirst(a: KeyRecord, b: KeyRecord): number {
@@ -38,9 +39,9 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	readonly #byId = new Map<string, KeyRecord>()
 	readonly #idByHash = new Map<string, string>()
 	readonly #idsByOwner = new Map<string, Set<string>>()
-	/** Counts by period, then key id: no key text is built per request. */
-	readonly #usage = new Map<string, Map<string, number>>()
-	readonly #audit: AuditEntry[] = []
+	readonly #owners = new Map<string, OwnerInfo>()
+	readonly #counters = new MemoryCounters()
+	readonly #audit = new MemoryAuditTrail()
 
 	async create(record: KeyRecord, options: Readonly<CreateRecordOptions> = {}): Promise<void> {
 		if (this.#byId.has(record.id) || this.#idByHash.has(record.hash)) {
@@ -169,31 +170,50 @@ export class MemoryStore implements KeyStore, UsageCounter {
 
 	/** The newest audit entries (at most 10,000 are kept), newest first. */
 	async listAudit(query: Readonly<AuditQuery> = {}): Promise<AuditEntry[]> {
-		const limit = query.limit ?? 100
-		const out: AuditEntry[] = []
-		for (let i = this.#audit.length - 1; i >= 0 && out.length < limit; i--) {
-			const entry = this.#audit[i] as AuditEntry
-			if (query.owner !== undefined && entry.owner !== query.owner) continue
-			if (query.keyId !== undefined && entry.keyId !== query.keyId && entry.previousKeyId !== query.keyId)
-				continue
-			out.push(entry)
+		return this.#audit.list(query)
+	}
+
+	async getOwner(id: string): Promise<OwnerInfo | null> {
+		const owner = this.#owners.get(id)
+		return owner === undefined ? null : copyOwner(owner)
+	}
+
+	async setOwner(
+		id: string,
+		patch: Readonly<OwnerPatch>,
+		at: Date,
+		options: Readonly<ChangeOptions> = {},
+	): Promise<OwnerInfo> {
+		const current = this.#owners.get(id) ?? {
+			id,
+			scopes: null,
+			monthlyQuota: null,
+			disabled: false,
+			metadata: {},
+			createdAt: at,
+			updatedAt: at,
 		}
-		return out
+		const next: Record<string, unknown> = { ...current, updatedAt: at }
+		for (const [field, value] of Object.entries(patch)) if (value !== undefined) next[field] = value
+		const updated = copyOwner(next as unknown as OwnerInfo)
+		this.#owners.set(id, updated)
+		this.#audit.note('owner.changed', { keyId: null, owner: id }, at, options.audit)
+		return copyOwner(updated)
+	}
+
+	async listOwners(query: { after?: string | undefined; limit: number }): Promise<OwnerInfo[]> {
+		const ids = [...this.#owners.keys()].filter((id) => query.after === undefined || id > query.after).sort()
+		return ids.slice(0, query.limit).map((id) => copyOwner(this.#owners.get(id) as OwnerInfo))
 	}
 
 	/** Counts synchronously: it answers with the result itself, not a promise. */
 	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult {
-		let counts = this.#usage.get(period)
-		const used = counts?.get(keyId) ?? 0
-		if (used + cost > limit) return { allowed: false, used }
-		if (cost !== 0) {
-			if (counts === undefined) {
-				counts = new Map()
-				this.#usage.set(period, counts)
-			}
-			counts.set(keyId, used + cost)
-		}
-		return { allowed: true, used: used + cost }
+		return this.#counters.consume(keyId, period, cost, limit)
+	}
+
+	/** Counts every counter or none, synchronously. */
+	consumeAll(counters: readonly CounterLimit[], period: string, cost: number): ConsumeAllResult {
+		return this.#counters.consumeAll(counters, period, cost)
 	}
 
 	#ownerRecords(owner: string): KeyRecord[] {
@@ -228,18 +248,14 @@ export class MemoryStore implements KeyStore, UsageCounter {
 		stamp: AuditStamp | undefined,
 		previousKeyId: string | null = null,
 	): void {
-		if (stamp === undefined) return
-		this.#audit.push(
-			Object.freeze({
-				at,
-				action,
-				keyId: record.id,
-				owner: record.owner,
-				actor: stamp.actor,
-				source: stamp.source,
-				previousKeyId,
-			}),
-		)
-		if (this.#audit.length > AUDIT_KEPT) this.#audit.splice(0, this.#audit.length - AUDIT_KEPT)
+		this.#audit.note(action, { keyId: record.id, owner: record.owner }, at, stamp, previousKeyId)
+	}
+}
+
+function copyOwner(owner: OwnerInfo): OwnerInfo {
+	return {
+		...owner,
+		scopes: owner.scopes === null ? null : [...owner.scopes],
+		metadata: structuredClone(owner.metadata),
 	}
 }

@@ -37,9 +37,10 @@ export function unknownOptionMessage(
 		let bestDistance = 4
 		const lower = name.toLowerCase()
 		for (const candidate of known) {
-			// A name cut short (`maxActive` for `maxActiveKeys`) counts as close, however much is missing.
-			const truncated = lower.length >= 3 && candidate.toLowerCase().startsWith(lower)
-			const d = truncated ? 1 : distance(lower, candidate.toLowerCase())
+			// Part of a name (`maxActive` for `maxActiveKeys`, `quota` for `monthlyQuota`) counts as close,
+			// however much is missing.
+			const part = lower.length >= 4 && candidate.toLowerCase().includes(lower)
+			const d = part ? 1 : distance(lower, candidate.toLowerCase())
 			if (d < bestDistance) {
 				best = candidate
 				bestDistance = d

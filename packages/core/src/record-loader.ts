@@ -1,5 +1,8 @@
 import type { CachedKey, KeyCache } from './cache.js'
 import { type KeyHasher, safeEqual } from './hash.js'
+import type { OwnerEntry } from './owner-cache.js'
+import { ownerCounterId, verifiedKey } from './owners.js'
+import type { RateLimitPolicy } from './rate-limit-headers.js'
 import { isRecord, toInfo } from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore } from './store-types.js'
@@ -14,6 +17,37 @@ export interface RecordLoader {
 }
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+const NO_POLICIES: readonly RateLimitPolicy[] = Object.freeze([])
+
+/**
+ * Derive what the hot path needs of `entry` under its owner's entry: the scopes in effect, the
+ * shared success answer, and the limits counted (the key's own, the owner's shared one, both).
+ * Runs once per key and owner change, never per request.
+ */
+export function deriveUnderOwner(entry: CachedKey, ownerEntry: OwnerEntry): void {
+	const { info } = entry
+	const owner = ownerEntry.owner
+	entry.owner = ownerEntry
+	entry.verified = verifiedKey(info, owner)
+	entry.success = Object.freeze({ ok: true, key: entry.verified, headers: EMPTY_HEADERS })
+	entry.policy = undefined
+	const keyLimit = info.monthlyQuota
+	const ownerLimit = owner?.monthlyQuota ?? null
+	if (owner === null || ownerLimit === null) {
+		entry.policies = keyLimit === null ? NO_POLICIES : Object.freeze([{ name: 'monthly', limit: keyLimit }])
+		entry.counters = undefined
+		return
+	}
+	const account: RateLimitPolicy = { name: 'account', limit: ownerLimit }
+	entry.policies = Object.freeze(
+		keyLimit === null ? [account] : [{ name: 'monthly', limit: keyLimit }, account],
+	)
+	// The key is counted even without a limit of its own, so its share of the owner's is known.
+	entry.counters = Object.freeze([
+		{ id: info.familyId, limit: keyLimit ?? Number.MAX_SAFE_INTEGER },
+		{ id: ownerCounterId(owner.id), limit: ownerLimit },
+	])
+}
 
 /**
  * Concurrent misses of one key share one store lookup. A key is looked up under every hash it may
@@ -30,8 +64,20 @@ export function createRecordLoader(
 
 	function cacheEntry(record: KeyRecord): CachedKey {
 		const info = toInfo(record)
-		const success: VerifySuccess = Object.freeze({ ok: true, key: info, headers: EMPTY_HEADERS })
-		return { hash: record.hash, info, success, freshUntil: 0, policy: undefined, policyPeriod: 0 }
+		const verified = verifiedKey(info, null)
+		const success: VerifySuccess = Object.freeze({ ok: true, key: verified, headers: EMPTY_HEADERS })
+		return {
+			hash: record.hash,
+			info,
+			freshUntil: 0,
+			owner: undefined,
+			verified,
+			success,
+			policies: NO_POLICIES,
+			counters: undefined,
+			policy: undefined,
+			policyPeriod: 0,
+		}
 	}
 
 	async function find(key: string): Promise<CachedKey | null> {

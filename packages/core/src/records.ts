@@ -2,7 +2,7 @@ import { KeywardError } from './errors.js'
 import type { CreateKeyInput, CreateKeyLimits, RotateKeyOptions, UpdateKeyInput } from './lifecycle-types.js'
 import { unknownOptionMessage } from './option-names.js'
 import { SCOPE_PATTERN } from './scopes.js'
-import type { KeyInfo, KeyRecord } from './types.js'
+import type { KeyInfo, KeyRecord, OwnerPatch } from './types.js'
 
 const MAX_METADATA_BYTES = 8192
 
@@ -36,7 +36,7 @@ export function toInfo(record: KeyRecord): KeyInfo {
 		owner: record.owner,
 		name: record.name,
 		note: record.note,
-		scopes: Object.freeze([...record.scopes]),
+		scopes: record.scopes === 'inherit' ? 'inherit' : Object.freeze([...record.scopes]),
 		createdAt: record.createdAt,
 		expiresAt: record.expiresAt,
 		revokedAt: record.revokedAt,
@@ -58,8 +58,7 @@ export function isRecord(value: unknown): value is KeyRecord {
 		typeof r.owner === 'string' &&
 		(r.name === null || typeof r.name === 'string') &&
 		(r.note === null || typeof r.note === 'string') &&
-		Array.isArray(r.scopes) &&
-		r.scopes.every((s) => typeof s === 'string') &&
+		(r.scopes === 'inherit' || (Array.isArray(r.scopes) && r.scopes.every((s) => typeof s === 'string'))) &&
 		r.createdAt instanceof Date &&
 		isDateOrNull(r.expiresAt) &&
 		isDateOrNull(r.revokedAt) &&
@@ -85,6 +84,11 @@ export function checkText(value: unknown, field: string, max: number, required: 
 	// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
 	if (/[\u0000-\u001f\u007f]/.test(value)) bad(`${field} must not contain control characters`)
 	return value
+}
+
+/** Validate a key's scopes: `'inherit'`, or a list (de-duplicated). */
+export function checkKeyScopes(value: unknown): string[] | 'inherit' {
+	return value === 'inherit' ? 'inherit' : checkScopeList(value)
 }
 
 /** Validate and de-duplicate scopes. */
@@ -149,6 +153,8 @@ const FIELDS = {
 	'updateKey input': Object.keys(UPDATE_FIELDS),
 	'rotateKey options': ['graceMs'] satisfies (keyof RotateKeyOptions)[],
 	'listKeys query': ['owner'],
+	'listOwners query': ['after', 'limit'],
+	'setOwner patch': ['scopes', 'monthlyQuota', 'disabled', 'metadata'] satisfies (keyof OwnerPatch)[],
 } as const
 
 /**

@@ -38,12 +38,26 @@ export function hasScopes(granted: readonly string[], required: readonly string[
 }
 
 /**
+ * The scopes both lists grant: each scope of `a` that `b` covers, and each scope of `b` that `a`
+ * covers (`read:*` and `read:users` meet in `read:users`; `*` and anything in the other). Order
+ * follows `a`, then `b`; no duplicates.
+ * @example intersectScopes(['read:*', 'admin'], ['read:users', 'write:*']) // ['read:users']
+ */
+export function intersectScopes(a: readonly string[], b: readonly string[]): readonly string[] {
+	const both = new Set<string>()
+	for (const scope of a) if (b.some((other) => scopeGrants(other, scope))) both.add(scope)
+	for (const scope of b) if (!both.has(scope) && a.some((other) => scopeGrants(other, scope))) both.add(scope)
+	return [...both]
+}
+
+/**
  * Pure check used by the adapters' `requireScopes`: `missing` (401) without a key,
  * `insufficient_scope` (403) when a required scope is not granted.
  * @example checkScopes(req.apiKey, ['admin'])
  */
 export function checkScopes(key: KeyInfo | undefined | null, required: readonly string[]): CheckScopesResult {
 	if (key === undefined || key === null) return defaultReject('missing')
-	if (required.length === 0 || hasScopes(key.scopes, required)) return OK
+	// An unverified key that inherits has no scopes of its own: only a verified key carries its owner's.
+	if (required.length === 0 || (key.scopes !== 'inherit' && hasScopes(key.scopes, required))) return OK
 	return defaultReject('insufficient_scope', undefined, key.id)
 }

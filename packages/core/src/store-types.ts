@@ -1,4 +1,4 @@
-import type { ConsumeResult, KeyPatch, KeyRecord } from './types.js'
+import type { ConsumeResult, KeyPatch, KeyRecord, OwnerInfo, OwnerPatch } from './types.js'
 
 /**
  * Who made a lifecycle change. A store that keeps an audit trail writes the change's
@@ -12,16 +12,22 @@ export interface AuditStamp {
 }
 
 /** What happened to a key. */
-export type AuditAction = 'key.created' | 'key.revoked' | 'key.deleted' | 'key.rotated' | 'key.purged'
+export type AuditAction =
+	| 'key.created'
+	| 'key.revoked'
+	| 'key.deleted'
+	| 'key.rotated'
+	| 'key.purged'
+	| 'owner.changed'
 
 /** One line of the audit trail. Never holds key text or hashes. */
 export interface AuditEntry {
 	/** When it happened, by the keyward's clock. */
 	readonly at: Date
 	readonly action: AuditAction
-	/** The key acted on; for `key.rotated`, the new key. */
-	readonly keyId: string
-	/** Owner of the key. */
+	/** The key acted on; for `key.rotated`, the new key; `null` for a change of the owner's record. */
+	readonly keyId: string | null
+	/** Owner of the key, or the owner whose record changed. */
 	readonly owner: string
 	/** Who did it; `null` when nobody said. */
 	readonly actor: string | null
@@ -134,8 +140,31 @@ export interface KeyStore {
 	purgeInactive(owner: string, keep: number, at: Date, options?: ChangeOptions): Promise<KeyRecord[]>
 	/** The audit trail, newest first, for stores that keep one. */
 	listAudit?(query?: Readonly<AuditQuery>): Promise<AuditEntry[]>
+	/** The record of owner `id`, or `null` when it has none. */
+	getOwner(id: string): Promise<OwnerInfo | null>
+	/**
+	 * Create or change the record of owner `id` (a new record starts with scopes `null`, no quota,
+	 * enabled, no metadata), with an `owner.changed` audit entry, atomically; resolves to the record.
+	 */
+	setOwner(id: string, patch: OwnerPatch, at: Date, options?: ChangeOptions): Promise<OwnerInfo>
+	/** Owner records, by id, at most `limit` of them after the id `after` (exclusive). */
+	listOwners(query: { after?: string | undefined; limit: number }): Promise<OwnerInfo[]>
 	/** Release resources; called by `keyward.close()`. */
 	close?(): Promise<void>
+}
+
+/** One limit of {@link UsageCounter.consumeAll}. */
+export interface CounterLimit {
+	readonly id: string
+	readonly limit: number
+}
+
+/** Result of {@link UsageCounter.consumeAll}. */
+export interface ConsumeAllResult {
+	/** Whether `cost` was added to every counter (a denial adds it to none). */
+	allowed: boolean
+	/** Units used in the period per counter, in the order given, after this call (unchanged by a denial). */
+	used: readonly number[]
 }
 
 /** Atomic per-key, per-period counters for quotas. */
@@ -147,6 +176,17 @@ export interface UsageCounter {
 	 * than a promise; keyward then answers the request without waiting.
 	 */
 	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult | Promise<ConsumeResult>
+	/**
+	 * Atomically add `cost` to every counter for `period` unless one of them would pass its limit;
+	 * a denial changes nothing. keyward counts a key and its owner's shared quota with it. Without
+	 * it, a keyward refuses to give an owner a quota (`setOwner`), rather than count two limits
+	 * one after the other.
+	 */
+	consumeAll?(
+		counters: readonly CounterLimit[],
+		period: string,
+		cost: number,
+	): ConsumeAllResult | Promise<ConsumeAllResult>
 	/** Release resources; called by `keyward.close()`. */
 	close?(): Promise<void>
 }

@@ -10,8 +10,12 @@ export interface KeyInfo {
 	readonly name: string | null
 	/** Free text for the owner's notes. */
 	readonly note: string | null
-	/** Granted scopes. `*` grants every scope, `read:*` every scope starting with `read:`. */
-	readonly scopes: readonly string[]
+	/**
+	 * Granted scopes. `*` grants every scope, `read:*` every scope starting with `read:`.
+	 * `'inherit'`: whatever the key's owner may do, decided at each verification (see
+	 * {@link OwnerInfo.scopes}); a verified key carries the scopes in effect instead.
+	 */
+	readonly scopes: readonly string[] | 'inherit'
 	readonly createdAt: Date
 	/** `null`: never expires. A key is expired from this instant on. */
 	readonly expiresAt: Date | null
@@ -43,7 +47,7 @@ export interface KeyRecord extends KeyInfo {
 export interface KeyPatch {
 	name?: string | null | undefined
 	note?: string | null | undefined
-	scopes?: readonly string[] | undefined
+	scopes?: readonly string[] | 'inherit' | undefined
 	expiresAt?: Date | null | undefined
 	revokedAt?: Date | null | undefined
 	lastUsedAt?: Date | null | undefined
@@ -67,7 +71,7 @@ export interface RequestLike {
 	rawHeaders?: readonly string[] | undefined
 }
 
-/** Quota state after a successful verification. */
+/** Quota state after a successful verification: of the key's own limit, or of its owner's when that is the tighter one. */
 export interface QuotaState {
 	/** Requests allowed in the current period. */
 	limit: number
@@ -75,12 +79,54 @@ export interface QuotaState {
 	remaining: number
 	/** Start of the next period. */
 	resetAt: Date
+	/** Whose limit this is: the key's own, or its owner's (shared with the owner's other keys). */
+	scope: 'key' | 'owner'
+}
+
+/**
+ * The key of a verified request: its public info with the scopes in effect, never more than its
+ * owner's (an inheriting key has its owner's current scopes).
+ */
+export interface VerifiedKey extends KeyInfo {
+	readonly scopes: readonly string[]
+}
+
+/**
+ * The account behind keys (a principal), for owners that have a record: what all its keys may
+ * do, a monthly limit they share, and a switch. A key whose owner has no record is bounded by
+ * nothing but itself.
+ */
+export interface OwnerInfo {
+	/** The owner id, as keys name it in `owner`. */
+	readonly id: string
+	/**
+	 * What the account may do: an inheriting key gets these, an explicit key keeps only what they
+	 * cover. `null`: the account is not restricted (explicit keys keep their scopes; inheriting
+	 * keys get none).
+	 */
+	readonly scopes: readonly string[] | null
+	/** Requests per quota period for all the owner's keys together; `null`: no shared limit. */
+	readonly monthlyQuota: number | null
+	/** A disabled account's keys are refused (`403 owner_disabled`) and nothing is counted. */
+	readonly disabled: boolean
+	/** JSON-serialisable data of the host application. */
+	readonly metadata: Readonly<Record<string, unknown>>
+	readonly createdAt: Date
+	readonly updatedAt: Date
+}
+
+/** Changes of {@link OwnerInfo}; absent fields are left alone. */
+export interface OwnerPatch {
+	scopes?: readonly string[] | null | undefined
+	monthlyQuota?: number | null | undefined
+	disabled?: boolean | undefined
+	metadata?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** A verified request. */
 export interface VerifySuccess {
 	ok: true
-	key: KeyInfo
+	key: VerifiedKey
 	/** Present when the key has a `monthlyQuota`. */
 	quota?: QuotaState | undefined
 	/** Response headers to send (IETF RateLimit headers for keys with a quota); may be empty. */
@@ -149,7 +195,10 @@ export type HideCredentials = 'query' | boolean
  * (`@keyward/redis` provides one on Redis pub/sub).
  */
 export interface InvalidationChannel {
-	/** Announce that key `id` was revoked, deleted, rotated or updated. */
+	/**
+	 * Announce that key `id` was revoked, deleted, rotated or updated, or, as `owner:<id>`, that
+	 * an owner's record changed (key ids never contain `:`).
+	 */
 	publish(id: string): Promise<void>
 	/**
 	 * Start receiving announcements (including this instance's own). `null` means announcements

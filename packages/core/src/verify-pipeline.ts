@@ -7,15 +7,16 @@ import type { FailureLimiter } from './failure-limiter.js'
 import type { KeyHasher } from './hash.js'
 import { keyEnvironment } from './key-format.js'
 import type { LastUsedTracker } from './last-used.js'
-import type { QuotaCalendar, QuotaPeriod } from './quota-period.js'
-import { rateLimitHeaders, rateLimitPolicy } from './rate-limit-headers.js'
-import { createRecordLoader } from './record-loader.js'
+import type { OwnerCache, OwnerEntry } from './owner-cache.js'
+import { isOwnerRecord, toOwnerInfo } from './owners.js'
+import { createQuotaCounter } from './quota-counting.js'
+import type { QuotaCalendar } from './quota-period.js'
+import { createRecordLoader, deriveUnderOwner } from './record-loader.js'
 import type { Rejecter } from './rejections.js'
 import { hasScopes } from './scopes.js'
-import { isConsumeResult, isThenable, type StoreBoundary } from './store-boundary.js'
+import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type {
-	ConsumeResult,
 	CredentialHiding,
 	HideCredentials,
 	KeyRecord,
@@ -35,6 +36,7 @@ export interface VerifierDeps {
 	readonly environment: string | null
 	readonly reject: Rejecter
 	readonly cache: KeyCache
+	readonly owners: OwnerCache
 	readonly calendar: QuotaCalendar
 	readonly limiter: FailureLimiter | undefined
 	readonly lastUsed: LastUsedTracker
@@ -62,6 +64,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	const { store, usage, hasher, reject, cache, calendar, limiter, lastUsed, events, now } = deps
 	const guard = deps.boundary.guard
 	const records = createRecordLoader(store, hasher, guard, cache)
+	const owners = deps.owners
+	const ownersInflight = new Map<string, Promise<OwnerEntry>>()
+	const countQuota = createQuotaCounter({ usage, calendar, reject, guard, lastUsed })
 
 	function verifyKeyText(
 		key: string,
@@ -81,7 +86,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		)
 	}
 
-	/** Revoked, expired, scopes, then quota, for a looked-up key (`null`: unknown). */
+	/** Revoked, expired, then its owner's record, for a looked-up key (`null`: unknown). */
 	function checkRecord(
 		entry: CachedKey | null,
 		scopes: readonly string[] | undefined,
@@ -94,61 +99,51 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 			return reject('revoked', undefined, info.id)
 		if (info.expiresAt !== null && nowMs >= info.expiresAt.getTime())
 			return reject('expired', undefined, info.id)
-		if (scopes !== undefined && scopes.length > 0 && !hasScopes(info.scopes, scopes)) {
-			return reject('insufficient_scope', undefined, info.id)
+		const known = entry.owner
+		if (known !== undefined && !known.stale && nowMs <= known.freshUntil) {
+			return checkUnderOwner(entry, known, scopes, cost, nowMs)
 		}
-		if (info.monthlyQuota === null) {
-			lastUsed.touch(info.id, nowMs)
-			return entry.success
-		}
-		return countQuota(entry, info.monthlyQuota, cost, nowMs)
-	}
-
-	function countQuota(
-		entry: CachedKey,
-		limit: number,
-		cost: number,
-		nowMs: number,
-	): VerifyResult | Promise<VerifyResult> {
-		const period = calendar(nowMs)
-		const keyId = entry.info.id
-		let consumed: unknown
-		try {
-			consumed = usage.consume(entry.info.familyId, period.id, cost, limit)
-		} catch {
-			return reject('unavailable', undefined, keyId)
-		}
-		// A counter that could count without I/O answered at once: so does keyward.
-		if (isConsumeResult(consumed)) return quotaAnswer(entry, consumed, limit, period, nowMs)
-		if (!isThenable(consumed)) return reject('unavailable', undefined, keyId)
-		return guard(consumed).then(
-			(counted: unknown) =>
-				isConsumeResult(counted)
-					? quotaAnswer(entry, counted, limit, period, nowMs)
-					: reject('unavailable', undefined, keyId),
-			() => reject('unavailable', undefined, keyId),
+		const owner = owners.get(info.owner, nowMs)
+		if (owner !== undefined) return checkUnderOwner(entry, owner, scopes, cost, nowMs)
+		return loadOwner(info.owner, nowMs).then(
+			(loaded) => checkUnderOwner(entry, loaded, scopes, cost, nowMs),
+			() => reject('unavailable', undefined, info.id),
 		)
 	}
 
-	/** The answer once the counter has spoken. */
-	function quotaAnswer(
+	/** The owner's switch, the scopes in effect, then the quotas. */
+	function checkUnderOwner(
 		entry: CachedKey,
-		consumed: ConsumeResult,
-		limit: number,
-		period: QuotaPeriod,
+		ownerEntry: OwnerEntry,
+		scopes: readonly string[] | undefined,
+		cost: number,
 		nowMs: number,
-	): VerifyResult {
-		const remaining = Math.max(0, limit - consumed.used)
-		const startMs = period.startsAt.getTime()
-		// The policy only changes with the key's limit or the period: made once, not per request.
-		if (entry.policy === undefined || entry.policyPeriod !== startMs) {
-			entry.policy = rateLimitPolicy(limit, period)
-			entry.policyPeriod = startMs
+	): VerifyResult | Promise<VerifyResult> {
+		if (entry.owner !== ownerEntry) deriveUnderOwner(entry, ownerEntry)
+		if (ownerEntry.owner?.disabled === true) return reject('owner_disabled', undefined, entry.info.id)
+		if (scopes !== undefined && scopes.length > 0 && !hasScopes(entry.verified.scopes, scopes)) {
+			return reject('insufficient_scope', undefined, entry.info.id)
 		}
-		const headers = rateLimitHeaders(entry.policy, remaining, period, nowMs, !consumed.allowed)
-		if (!consumed.allowed) return reject('quota_exceeded', headers, entry.info.id)
-		lastUsed.touch(entry.info.id, nowMs)
-		return { ok: true, key: entry.info, quota: { limit, remaining, resetAt: period.resetAt }, headers }
+		if (entry.policies.length === 0) {
+			lastUsed.touch(entry.info.id, nowMs)
+			return entry.success
+		}
+		return countQuota(entry, cost, nowMs)
+	}
+
+	/** Read owner `id`'s record into the owner cache; concurrent misses share one lookup. */
+	function loadOwner(id: string, nowMs: number): Promise<OwnerEntry> {
+		let pending = ownersInflight.get(id)
+		if (pending === undefined) {
+			// An async step, so a store that throws at once fails this request closed too.
+			pending = (async () => {
+				const record: unknown = await guard(store.getOwner(id))
+				if (record !== null && !isOwnerRecord(record)) throw new Error('store returned an invalid owner')
+				return owners.set(id, record === null ? null : toOwnerInfo(record), nowMs)
+			})().finally(() => ownersInflight.delete(id))
+			ownersInflight.set(id, pending)
+		}
+		return pending
 	}
 
 	/** The client as the failure limiter knows it; read only when a limit is configured. */

@@ -17,7 +17,9 @@ export type RejectCode =
 	| 'ambiguous'
 	| 'wrong_environment'
 	| 'insufficient_scope'
+	| 'owner_disabled'
 	| 'quota_exceeded'
+	| 'owner_quota_exceeded'
 	| 'too_many_failures'
 	| 'unavailable'
 
@@ -34,7 +36,9 @@ export const REJECTIONS = {
 	ambiguous: { status: 401, detail: 'Multiple API keys provided' },
 	wrong_environment: { status: 401, detail: 'API key belongs to another environment' },
 	insufficient_scope: { status: 403, detail: 'Insufficient scope' },
+	owner_disabled: { status: 403, detail: 'The account is disabled' },
 	quota_exceeded: { status: 429, detail: 'Monthly quota exceeded' },
+	owner_quota_exceeded: { status: 429, detail: 'Monthly request limit of the account exceeded' },
 	too_many_failures: { status: 429, detail: 'Too many failed attempts' },
 	unavailable: { status: 503, detail: 'Authentication unavailable' },
 } as const satisfies Record<RejectCode, { status: RejectStatus; detail: string }>

@@ -61,6 +61,16 @@ describe('misspelt fields are refused, never ignored', () => {
 		expect((error as Error).message.length).toBeLessThan(120)
 	})
 
+	it('setOwner and listOwners check their fields too', async () => {
+		await expect(keyward.setOwner('acme', { monthlyquota: 5 } as never)).rejects.toEqual(
+			refusal(/"monthlyquota" in setOwner patch \(did you mean "monthlyQuota"\?\)/),
+		)
+		await expect(keyward.listOwners({ limt: 5 } as never)).rejects.toEqual(
+			refusal(/"limt" in listOwners query \(did you mean "limit"\?\)/),
+		)
+		expect(await keyward.getOwner('acme')).toBeNull()
+	})
+
 	it('attachAuditSink options are checked when attached', () => {
 		const sink = { write() {} }
 		expect(() => attachAuditSink(keyward, sink, { onErorr: () => {} } as never)).toThrow(

@@ -20,7 +20,7 @@ function checkEntry(entry: AuditEntry): void {
 		entry.at instanceof Date &&
 		!Number.isNaN(entry.at.getTime()) &&
 		AUDIT_ACTIONS.includes(entry.action) &&
-		typeof entry.keyId === 'string' &&
+		(entry.keyId === null || typeof entry.keyId === 'string') &&
 		typeof entry.owner === 'string' &&
 		(entry.actor === null || typeof entry.actor === 'string') &&
 		(entry.source === null || typeof entry.source === 'string') &&

@@ -10,7 +10,7 @@ export function auditTableStatements(table: string, keyIndex: string, ownerIndex
 		id bigserial PRIMARY KEY,
 		at timestamptz NOT NULL,
 		action text NOT NULL,
-		key_id text NOT NULL,
+		key_id text,
 		owner text NOT NULL,
 		actor text,
 		source text,
@@ -30,7 +30,7 @@ export function toAuditEntry(row: unknown): AuditEntry {
 	return {
 		at: r.at instanceof Date ? r.at : new Date(String(r.at)),
 		action: String(r.action) as AuditAction,
-		keyId: String(r.key_id),
+		keyId: text(r.key_id),
 		owner: String(r.owner),
 		actor: text(r.actor),
 		source: text(r.source),

@@ -3,7 +3,7 @@ import { RECORD_COLUMNS } from './rows.js'
 import type { TableNames } from './tables.js'
 
 /** The schema version this release of `@keyward/postgres` creates and understands. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /**
  * Migration steps, in order; step `i` brings the schema to version `i + 1`. Steps are PL/pgSQL
@@ -40,8 +40,61 @@ function steps(t: TableNames): string[] {
 		CREATE INDEX IF NOT EXISTS ${t.keysIdPrefixIndex} ON ${t.keys} (id COLLATE "C");
 		CREATE INDEX IF NOT EXISTS ${t.keysFamilyIndex} ON ${t.keys} (family_id) WHERE replaced_by IS NOT NULL;
 		${auditTableStatements(t.audit, t.auditKeyIndex, t.auditOwnerIndex)}
-		${createKeyFunction(t)}`,
+		${createKeyFunction(t, V2_COLUMNS, '')}`,
+		`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS inherits_scopes boolean NOT NULL DEFAULT false;
+		ALTER TABLE ${t.audit} ALTER COLUMN key_id DROP NOT NULL;
+		CREATE TABLE IF NOT EXISTS ${t.owners} (
+			id text PRIMARY KEY,
+			scopes text[],
+			monthly_quota bigint,
+			disabled boolean NOT NULL DEFAULT false,
+			metadata jsonb NOT NULL DEFAULT '{}',
+			created_at timestamptz NOT NULL,
+			updated_at timestamptz NOT NULL
+		);
+		DROP FUNCTION IF EXISTS ${t.createKeyFunction}(${V2_SIGNATURE});
+		${createKeyFunction(t, RECORD_COLUMNS, 'p_inherits_scopes boolean,')}
+		${consumeAllFunction(t)}`,
 	]
+}
+
+/** The columns of the keys table at version 2, as its step created the function with. */
+const V2_COLUMNS =
+	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by'
+const V2_SIGNATURE =
+	'text, text, text, text, text, text[], timestamptz, timestamptz, timestamptz, timestamptz, bigint, jsonb, text, text, bigint, boolean, text, text'
+
+/**
+ * Every counter or none, serialised on the counters' rows, which are locked in id order so
+ * concurrent calls cannot deadlock. Each statement of the function reads what committed before it.
+ */
+function consumeAllFunction(t: TableNames): string {
+	return `CREATE OR REPLACE FUNCTION ${t.consumeAllFunction}(
+			p_ids text[], p_period text, p_cost bigint, p_limits bigint[]
+		) RETURNS TABLE (allowed boolean, used bigint[]) LANGUAGE plpgsql VOLATILE AS $consume_all$
+		DECLARE
+			v_used bigint[] := '{}';
+			v_row bigint;
+			v_ok boolean := true;
+		BEGIN
+			IF p_cost > 0 THEN
+				INSERT INTO ${t.usage} (key_id, period, used)
+					SELECT id, p_period, 0 FROM unnest(p_ids) AS id ORDER BY id
+					ON CONFLICT (key_id, period) DO NOTHING;
+				PERFORM 1 FROM ${t.usage} WHERE period = p_period AND key_id = ANY (p_ids) ORDER BY key_id FOR UPDATE;
+			END IF;
+			FOR i IN 1 .. array_length(p_ids, 1) LOOP
+				SELECT u.used INTO v_row FROM ${t.usage} u WHERE u.key_id = p_ids[i] AND u.period = p_period;
+				v_used := v_used || coalesce(v_row, 0);
+				IF coalesce(v_row, 0) + p_cost > p_limits[i] THEN v_ok := false; END IF;
+			END LOOP;
+			IF v_ok AND p_cost > 0 THEN
+				UPDATE ${t.usage} SET used = ${t.usage}.used + p_cost WHERE period = p_period AND key_id = ANY (p_ids);
+				FOR i IN 1 .. array_length(v_used, 1) LOOP v_used[i] := v_used[i] + p_cost; END LOOP;
+			END IF;
+			RETURN QUERY SELECT v_ok, v_used;
+		END
+		$consume_all$;`
 }
 
 /**
@@ -50,12 +103,13 @@ function steps(t: TableNames): string[] {
  * since each of its statements reads the data committed before it. One call is one statement,
  * so it works on any pooled connection, PgBouncer's transaction mode included.
  */
-function createKeyFunction(t: TableNames): string {
+function createKeyFunction(t: TableNames, columns: string, inheritsParam: string): string {
+	const inherits = inheritsParam === '' ? '' : ', p_inherits_scopes'
 	return `CREATE OR REPLACE FUNCTION ${t.createKeyFunction}(
 			p_id text, p_hash text, p_owner text, p_name text, p_note text, p_scopes text[],
 			p_created_at timestamptz, p_expires_at timestamptz, p_revoked_at timestamptz,
 			p_last_used_at timestamptz, p_monthly_quota bigint, p_metadata jsonb, p_family_id text,
-			p_replaced_by text, p_max_active bigint, p_audit boolean, p_actor text, p_source text
+			p_replaced_by text, ${inheritsParam} p_max_active bigint, p_audit boolean, p_actor text, p_source text
 		) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $create_key$
 		BEGIN
 			PERFORM pg_advisory_xact_lock(hashtextextended(${t.lockName} || ' owner ' || p_owner, 0));
@@ -66,9 +120,9 @@ function createKeyFunction(t: TableNames): string {
 			) >= p_max_active THEN
 				RETURN false;
 			END IF;
-			INSERT INTO ${t.keys} (${RECORD_COLUMNS}) VALUES (
+			INSERT INTO ${t.keys} (${columns}) VALUES (
 				p_id, p_hash, p_owner, p_name, p_note, p_scopes, p_created_at, p_expires_at, p_revoked_at,
-				p_last_used_at, p_monthly_quota, p_metadata, p_family_id, p_replaced_by
+				p_last_used_at, p_monthly_quota, p_metadata, p_family_id, p_replaced_by${inherits}
 			);
 			IF p_audit THEN
 				INSERT INTO ${t.audit} (at, action, key_id, owner, actor, source, previous_key_id)

@@ -1,9 +1,17 @@
-import { type KeyStore, KeywardError, type UsageCounter } from '@keyward/core'
+import {
+	type KeyStore,
+	KeywardError,
+	type OwnerInfo,
+	type OwnerPatch,
+	type UsageCounter,
+} from '@keyward/core'
 import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { AuditEntry, AuditQuery, AuditStamp } from '@keyward/core/management'
 import type {
 	ChangeOptions,
+	ConsumeAllResult,
 	ConsumeResult,
+	CounterLimit,
 	CreateRecordOptions,
 	DeleteOptions,
 	KeyPatch,
@@ -11,17 +19,11 @@ import type {
 	KeyRotation,
 	RotationResult,
 } from '@keyward/core/testing'
-import { AUDIT_COLUMNS, auditListQuery, toAuditEntry } from './audit-sql.js'
+import { auditListQuery, toAuditEntry } from './audit-sql.js'
 import { migrationStatement, migrationsTableQuery, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'
-import {
-	patchAssignments,
-	RECORD_COLUMNS,
-	RECORD_PARAM_COUNT,
-	RECORD_PLACEHOLDERS,
-	recordParams,
-	toRecord,
-} from './rows.js'
+import { patchAssignments, RECORD_COLUMNS, recordParams, toOwner, toRecord } from './rows.js'
+import { ownerStatements, prefixEnd, statements } from './statements.js'
 import { type TableNames, type TableOptions, tableNames } from './tables.js'
 
 /** Options of {@link PostgresStore}. */
@@ -62,6 +64,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 	readonly client: Queryable
 	readonly #onClose: (() => Promise<void>) | undefined
 	readonly #sql: ReturnType<typeof statements>
+	readonly #ownerSql: ReturnType<typeof ownerStatements>
 	readonly #audit: boolean
 	#closed: Promise<void> | undefined
 
@@ -79,6 +82,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		this.#audit = options.audit ?? true
 		this.tables = tableNames(options)
 		this.#sql = statements(this.tables)
+		this.#ownerSql = ownerStatements(this.tables)
 	}
 
 	/**
@@ -239,6 +243,53 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		return { allowed: false, used: Number(row?.current ?? 0) }
 	}
 
+	/**
+	 * Add `cost` to every counter unless one would pass its limit, in one function call: the
+	 * counters' rows are locked in id order, so concurrent calls neither overshoot nor deadlock.
+	 */
+	async consumeAll(
+		counters: readonly CounterLimit[],
+		period: string,
+		cost: number,
+	): Promise<ConsumeAllResult> {
+		const ids = counters.map((c) => c.id)
+		const limits = counters.map((c) => c.limit)
+		const { rows } = await this.client.query(this.#ownerSql.consumeAll, [ids, period, cost, limits])
+		const row = rows[0] as { allowed: unknown; used: unknown } | undefined
+		const used = Array.isArray(row?.used) ? row.used.map(Number) : []
+		return { allowed: row?.allowed === true, used }
+	}
+
+	async getOwner(id: string): Promise<OwnerInfo | null> {
+		const { rows } = await this.client.query(this.#ownerSql.getOwner, [id])
+		return rows.length === 0 ? null : toOwner(rows[0])
+	}
+
+	async setOwner(
+		id: string,
+		patch: Readonly<OwnerPatch>,
+		at: Date,
+		options: Readonly<ChangeOptions> = {},
+	): Promise<OwnerInfo> {
+		const { rows } = await this.client.query(this.#ownerSql.setOwner, [
+			id,
+			patch.scopes !== undefined,
+			patch.scopes === undefined || patch.scopes === null ? null : [...patch.scopes],
+			patch.monthlyQuota !== undefined,
+			patch.monthlyQuota ?? null,
+			patch.disabled ?? null,
+			patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+			at,
+			...this.#stamp(options.audit),
+		])
+		return toOwner(rows[0])
+	}
+
+	async listOwners(query: { after?: string | undefined; limit: number }): Promise<OwnerInfo[]> {
+		const { rows } = await this.client.query(this.#ownerSql.listOwners, [query.after ?? null, query.limit])
+		return rows.map(toOwner)
+	}
+
 	/** Run `onClose` (once); the store must not be used afterwards. */
 	close(): Promise<void> {
 		this.#closed ??= this.#onClose?.() ?? Promise.resolve()
@@ -254,102 +305,4 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		const { rows } = await this.client.query(text, params)
 		return rows.length === 0 ? null : toRecord(rows[0])
 	}
-}
-
-/**
- * The first string after every string starting with `prefix`, in byte order: with the lower
- * bound, a range the `id COLLATE "C"` index answers. `null` when there is none to give.
- */
-function prefixEnd(prefix: string): string | null {
-	const last = prefix.charCodeAt(prefix.length - 1)
-	// Past a surrogate, UTF-16 and UTF-8 orders differ: leave the range open above.
-	if (prefix.length === 0 || (last >= 0xd800 && last <= 0xdfff) || last === 0xffff) return null
-	return prefix.slice(0, -1) + String.fromCharCode(last + 1)
-}
-
-function statements(t: TableNames) {
-	const n = RECORD_PARAM_COUNT
-	/** An audit row per row of `source` (a CTE with `id` and `owner`), written when `$write` is true. */
-	const logged = (source: string, action: string, at: string, write: number, previous = 'NULL') =>
-		`INSERT INTO ${t.audit} (${AUDIT_COLUMNS})
-			SELECT ${at}, '${action}', id, owner, $${write + 1}::text, $${write + 2}::text, ${previous}
-			FROM ${source} WHERE $${write}::boolean`
-	return {
-		create: `SELECT ${t.createKeyFunction}(${RECORD_PLACEHOLDERS}, $${n + 1}::bigint, $${n + 2}::boolean, $${n + 3}::text, $${n + 4}::text) AS created`,
-		byHash: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE hash = $1`,
-		byId: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE id = $1`,
-		byIdPrefix: `SELECT ${RECORD_COLUMNS} FROM ${t.keys}
-			WHERE id COLLATE "C" >= $1::text AND ($2::text IS NULL OR id COLLATE "C" < $2::text)
-				AND starts_with(id, $1::text)
-			LIMIT $3`,
-		// "C" collation: ties break by id in code-point order, the same in every database locale.
-		listAll: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} ORDER BY created_at DESC, id COLLATE "C"`,
-		listByOwner: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE owner = $1 ORDER BY created_at DESC, id COLLATE "C"`,
-		revoke: `WITH changed AS (
-				UPDATE ${t.keys} SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${RECORD_COLUMNS}
-			), logged AS (${logged('changed', 'key.revoked', '$2::timestamptz', 3)})
-			SELECT * FROM changed`,
-		revokeAll: `WITH changed AS (
-				UPDATE ${t.keys} SET revoked_at = $2
-				WHERE owner = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
-				RETURNING ${RECORD_COLUMNS}
-			), logged AS (${logged('changed', 'key.revoked', '$2::timestamptz', 3)})
-			SELECT * FROM changed ORDER BY created_at DESC, id COLLATE "C"`,
-		// The successor is inserted only when the guarded update found the old key; under
-		// concurrency the update waits for the row lock, re-checks replaced_by, and finds nothing.
-		rotate: `WITH old AS (
-				UPDATE ${t.keys} SET
-					replaced_by = $1::text,
-					revoked_at = CASE WHEN $${n + 3}::timestamptz IS NULL THEN $${n + 2}::timestamptz ELSE revoked_at END,
-					expires_at = CASE
-						WHEN $${n + 3}::timestamptz IS NULL OR (expires_at IS NOT NULL AND expires_at < $${n + 3}::timestamptz)
-						THEN expires_at ELSE $${n + 3}::timestamptz END
-				WHERE id = $${n + 1}::text AND replaced_by IS NULL AND revoked_at IS NULL
-					AND (expires_at IS NULL OR expires_at > $${n + 2}::timestamptz)
-				RETURNING ${RECORD_COLUMNS}
-			), ended AS (
-				UPDATE ${t.keys} k SET expires_at = $${n + 2}::timestamptz FROM old
-				WHERE k.family_id = old.family_id AND k.id <> old.id AND k.replaced_by IS NOT NULL
-					AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $${n + 2}::timestamptz)
-				RETURNING ${prefixed('k', RECORD_COLUMNS)}
-			), successor AS (
-				INSERT INTO ${t.keys} (${RECORD_COLUMNS}) SELECT ${RECORD_PLACEHOLDERS} FROM old RETURNING id, owner
-			), logged AS (${logged('successor', 'key.rotated', `$${n + 2}::timestamptz`, n + 4, `$${n + 1}::text`)})
-			SELECT 'replaced' AS role, * FROM old UNION ALL SELECT 'ended' AS role, * FROM ended`,
-		delete: `WITH gone AS (DELETE FROM ${t.keys} WHERE id = $1 RETURNING id, owner),
-			logged AS (${logged('gone', 'key.deleted', '$2::timestamptz', 3)})
-			SELECT id FROM gone`,
-		purge: `WITH doomed AS (
-				SELECT id FROM ${t.keys}
-				WHERE owner = $1 AND (revoked_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at <= $3))
-				ORDER BY created_at DESC, id COLLATE "C" OFFSET $2
-			), gone AS (
-				DELETE FROM ${t.keys} k USING doomed WHERE k.id = doomed.id RETURNING ${prefixed('k', RECORD_COLUMNS)}
-			), logged AS (${logged('gone', 'key.purged', '$3::timestamptz', 4)})
-			SELECT * FROM gone`,
-		usage: `SELECT used FROM ${t.usage} WHERE key_id = $1 AND period = $2`,
-		// The upsert adds only while the sum stays within the limit; a denial writes nothing. When it
-		// adds nothing, the locking read reports the newest committed count (FOR UPDATE re-reads the
-		// row's latest version under READ COMMITTED, where the statement snapshot could be older).
-		consume: `WITH added AS (
-				INSERT INTO ${t.usage} AS u (key_id, period, used)
-				SELECT $1, $2, $3::bigint WHERE $3::bigint <= $4::bigint
-				ON CONFLICT (key_id, period) DO UPDATE SET used = u.used + EXCLUDED.used
-					WHERE u.used + EXCLUDED.used <= $4::bigint
-				RETURNING u.used
-			), current AS (
-				SELECT used FROM ${t.usage}
-				WHERE key_id = $1 AND period = $2 AND NOT EXISTS (SELECT 1 FROM added)
-				FOR UPDATE
-			)
-			SELECT (SELECT used FROM added) AS added, (SELECT used FROM current) AS current`,
-	}
-}
-
-/** `columns` qualified with `alias`: `k.id, k.hash, ...`. */
-function prefixed(alias: string, columns: string): string {
-	return columns
-		.split(', ')
-		.map((column) => `${alias}.${column}`)
-		.join(', ')
 }

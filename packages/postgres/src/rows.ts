@@ -1,8 +1,9 @@
+import type { OwnerInfo } from '@keyward/core'
 import type { KeyPatch, KeyRecord } from '@keyward/core/testing'
 
 /** Columns of the keys table, in the order of {@link recordParams}. */
 export const RECORD_COLUMNS =
-	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by'
+	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by, inherits_scopes'
 
 /** `create` parameters, in the order of {@link RECORD_COLUMNS}. */
 export function recordParams(record: KeyRecord): unknown[] {
@@ -12,7 +13,7 @@ export function recordParams(record: KeyRecord): unknown[] {
 		record.owner,
 		record.name,
 		record.note,
-		[...record.scopes],
+		record.scopes === 'inherit' ? [] : [...record.scopes],
 		record.createdAt,
 		record.expiresAt,
 		record.revokedAt,
@@ -21,15 +22,16 @@ export function recordParams(record: KeyRecord): unknown[] {
 		JSON.stringify(record.metadata),
 		record.familyId,
 		record.replacedBy,
+		record.scopes === 'inherit',
 	]
 }
 
 /** Placeholders matching {@link recordParams}: arrays and JSON are cast explicitly. */
 export const RECORD_PLACEHOLDERS =
-	'$1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::bigint, $12::jsonb, $13::text, $14::text'
+	'$1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::bigint, $12::jsonb, $13::text, $14::text, $15::boolean'
 
 /** Parameters of {@link recordParams}: how many. */
-export const RECORD_PARAM_COUNT = 14
+export const RECORD_PARAM_COUNT = 15
 
 // Drivers differ: pg returns int8 as a string and PGlite as a number; a driver without type
 // parsing returns timestamps and JSON as text. Normalising here keeps every client working.
@@ -55,7 +57,7 @@ export function toRecord(row: unknown): KeyRecord {
 		owner: String(r.owner),
 		name: text(r.name),
 		note: text(r.note),
-		scopes: Array.isArray(r.scopes) ? r.scopes.map(String) : [],
+		scopes: r.inherits_scopes === true ? 'inherit' : Array.isArray(r.scopes) ? r.scopes.map(String) : [],
 		createdAt: date(r.created_at) as Date,
 		expiresAt: date(r.expires_at),
 		revokedAt: date(r.revoked_at),
@@ -89,10 +91,28 @@ export function patchAssignments(patch: Readonly<KeyPatch>): { sql: string; para
 		const value = patch[field]
 		if (value === undefined) continue
 		const [column, cast] = PATCH_COLUMNS[field]
-		params.push(
-			field === 'metadata' ? JSON.stringify(value) : field === 'scopes' ? [...(value as string[])] : value,
-		)
+		if (field === 'scopes') {
+			const inherits = value === 'inherit'
+			params.push(inherits ? [] : [...(value as string[])], inherits)
+			sets.push(`scopes = $${params.length}::text[], inherits_scopes = $${params.length + 1}::boolean`)
+			continue
+		}
+		params.push(field === 'metadata' ? JSON.stringify(value) : value)
 		sets.push(`${column} = $${params.length + 1}${cast}`)
 	}
 	return { sql: sets.join(', '), params }
+}
+
+/** A row of the owners table as an owner record. */
+export function toOwner(row: unknown): OwnerInfo {
+	const r = row as Record<string, unknown>
+	return {
+		id: String(r.id),
+		scopes: Array.isArray(r.scopes) ? r.scopes.map(String) : null,
+		monthlyQuota: r.monthly_quota === null || r.monthly_quota === undefined ? null : Number(r.monthly_quota),
+		disabled: r.disabled === true,
+		metadata: json(r.metadata),
+		createdAt: date(r.created_at) as Date,
+		updatedAt: date(r.updated_at) as Date,
+	}
 }

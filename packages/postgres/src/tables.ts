@@ -18,8 +18,12 @@ export interface TableNames {
 	readonly migrations: string
 	/** The audit trail, written with each lifecycle change. */
 	readonly audit: string
+	/** Owner records. */
+	readonly owners: string
 	/** The function that creates a key under a per-owner limit. */
 	readonly createKeyFunction: string
+	/** The function that counts several counters, all or none. */
+	readonly consumeAllFunction: string
 	/** Index names are never schema-qualified in `CREATE INDEX`. */
 	readonly keysHashConstraint: string
 	readonly keysOwnerIndex: string
@@ -58,7 +62,9 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		usage: qualified(`${prefix}usage`),
 		migrations: qualified(`${prefix}migrations`),
 		audit: qualified(`${prefix}audit`),
+		owners: qualified(`${prefix}owners`),
 		createKeyFunction: qualified(`${prefix}create_key`),
+		consumeAllFunction: qualified(`${prefix}consume_all`),
 		keysHashConstraint: quote(`${prefix}keys_hash_key`),
 		keysOwnerIndex: quote(`${prefix}keys_owner_created_idx`),
 		keysIdPrefixIndex: quote(`${prefix}keys_id_prefix_idx`),

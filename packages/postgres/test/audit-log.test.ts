@@ -182,8 +182,8 @@ describe('attachAuditSink', () => {
 
 	it('writes in event order through a slow sink, survives failures, and detaches', async () => {
 		const keyward = createKeyward()
-		const written: string[] = []
-		const failed: string[] = []
+		const written: (string | null)[] = []
+		const failed: (string | null)[] = []
 		let calls = 0
 		const sink = {
 			async write(e: AuditEntry) {

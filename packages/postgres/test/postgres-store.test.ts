@@ -41,7 +41,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			for (const s of stores) await s.migrate()
 			expect(await stores[0]?.schemaVersion()).toBe(SCHEMA_VERSION)
 			const { rows } = await pool.query(`SELECT version FROM "${schema}".race_migrations`)
-			expect(rows).toEqual([{ version: 1 }, { version: 2 }])
+			expect(rows).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })))
 		})
 
 		it('creates its schema when missing and refuses a database migrated by a newer release', async () => {

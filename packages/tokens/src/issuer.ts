@@ -145,8 +145,11 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 			if (source.expiresAt !== null && source.expiresAt.getTime() <= nowMs) {
 				return keyFailure('expired', realm, source.id)
 			}
-			const scoped = checkScopes(source, scopes)
-			return scoped.ok ? { ok: true, key: source, headers: NO_HEADERS } : scoped
+			// A key that inherits its scopes carries them only once verified: unverified, it has none.
+			const key =
+				source.scopes === 'inherit' ? { ...source, scopes: [] } : { ...source, scopes: source.scopes }
+			const scoped = checkScopes(key, scopes)
+			return scoped.ok ? { ok: true, key, headers: NO_HEADERS } : scoped
 		}
 		return keyward.verify(source as RequestLike, { scopes, cost })
 	}

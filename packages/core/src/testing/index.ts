@@ -5,6 +5,8 @@ export type {
 	AuditQuery,
 	AuditStamp,
 	ChangeOptions,
+	ConsumeAllResult,
+	CounterLimit,
 	CreateRecordOptions,
 	DeleteOptions,
 	KeyRotation,

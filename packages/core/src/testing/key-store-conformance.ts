@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isKeywardError } from '../errors.js'
 import type { KeyStore } from '../store-types.js'
 import { describeKeyStoreLifecycle } from './key-store-lifecycle.js'
+import { describeKeyStoreOwners } from './key-store-owners.js'
 import { sampleRecord } from './sample-record.js'
 
 const isDuplicate = (error: unknown) => isKeywardError(error, 'duplicate_key')
@@ -24,6 +25,10 @@ export function runKeyStoreConformance(factory: () => KeyStore | Promise<KeyStor
 		})
 
 		describeKeyStoreLifecycle(() => store)
+		describeKeyStoreOwners(
+			() => store,
+			() => `acct-${sampleRecord().id}`,
+		)
 
 		it('round-trips every field (Dates, nulls, unicode, nested metadata)', async () => {
 			const record = sampleRecord({

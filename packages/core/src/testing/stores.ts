@@ -13,6 +13,9 @@ const KEY_STORE_METHODS = [
 	'rotate',
 	'delete',
 	'purgeInactive',
+	'getOwner',
+	'setOwner',
+	'listOwners',
 ] as const satisfies readonly (keyof KeyStore)[]
 
 /**

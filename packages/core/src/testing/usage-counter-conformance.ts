@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { UsageCounter } from '../store-types.js'
 import type { ConsumeResult } from '../types.js'
 import { sampleRecord } from './sample-record.js'
+import { describeConsumeAll } from './usage-counter-all.js'
 
 /**
  * The behaviour every {@link UsageCounter} must have. The factory must return a counter for
@@ -21,6 +22,11 @@ export function runUsageCounterConformance(factory: () => UsageCounter | Promise
 		afterEach(async () => {
 			await counter.close?.()
 		})
+
+		describeConsumeAll(
+			() => counter,
+			() => sampleRecord().id,
+		)
 
 		const read = (keyId: string, period = '2026-08') =>
 			counter.consume(keyId, period, 0, Number.MAX_SAFE_INTEGER)

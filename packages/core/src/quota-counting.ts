@@ -1,0 +1,122 @@
+import type { CachedKey } from './cache.js'
+import type { LastUsedTracker } from './last-used.js'
+import type { QuotaCalendar, QuotaPeriod } from './quota-period.js'
+import { type RateLimitPolicy, rateLimitHeaders, rateLimitPolicy } from './rate-limit-headers.js'
+import type { Rejecter } from './rejections.js'
+import { isConsumeResult, isThenable, type StoreBoundary } from './store-boundary.js'
+import type { ConsumeAllResult, UsageCounter } from './store-types.js'
+import type { VerifyResult } from './types.js'
+
+/**
+ * Counts a verified request against its key's quota and its owner's (as `entry.policies` and
+ * `entry.counters` describe them), and answers.
+ */
+export type QuotaCounter = (
+	entry: CachedKey,
+	cost: number,
+	nowMs: number,
+) => VerifyResult | Promise<VerifyResult>
+
+function isConsumeAllResult(value: unknown, length: number): value is ConsumeAllResult {
+	const r = value as Partial<ConsumeAllResult> | null | undefined
+	return (
+		typeof r === 'object' &&
+		r !== null &&
+		typeof r.allowed === 'boolean' &&
+		Array.isArray(r.used) &&
+		r.used.length === length &&
+		r.used.every((n) => Number.isSafeInteger(n) && n >= 0)
+	)
+}
+
+/**
+ * The quota step of the request path. A key's own quota is one counter (`consume`); a key whose
+ * owner has a quota counts both at once (`consumeAll`), so neither limit is ever passed. A counter
+ * that throws, rejects, hangs or answers garbage fails closed (503).
+ */
+export function createQuotaCounter(deps: {
+	readonly usage: UsageCounter
+	readonly calendar: QuotaCalendar
+	readonly reject: Rejecter
+	readonly guard: StoreBoundary['guard']
+	readonly lastUsed: LastUsedTracker
+}): QuotaCounter {
+	const { usage, calendar, reject, guard, lastUsed } = deps
+
+	/** The answer once the counter has spoken: `used` per policy, in the order of `policies`. */
+	function answer(
+		entry: CachedKey,
+		used: readonly number[],
+		allowed: boolean,
+		cost: number,
+		period: QuotaPeriod,
+		nowMs: number,
+	): VerifyResult {
+		const policies = entry.policies
+		const startMs = period.startsAt.getTime()
+		// The policy only changes with the limits or the period: made once, not per request.
+		if (entry.policy === undefined || entry.policyPeriod !== startMs) {
+			entry.policy = rateLimitPolicy(policies, period)
+			entry.policyPeriod = startMs
+		}
+		let tightest = 0
+		const remaining = policies.map((p, i) => Math.max(0, p.limit - (used[i] as number)))
+		for (let i = 1; i < remaining.length; i++)
+			if ((remaining[i] as number) < (remaining[tightest] as number)) tightest = i
+		const headers = rateLimitHeaders(entry.policy, policies, remaining, period, nowMs, !allowed)
+		if (!allowed) {
+			const ownerHit = policies.some((p, i) => p.name === 'account' && (used[i] as number) + cost > p.limit)
+			return reject(ownerHit ? 'owner_quota_exceeded' : 'quota_exceeded', headers, entry.info.id)
+		}
+		lastUsed.touch(entry.info.id, nowMs)
+		const scope = policies[tightest]?.name === 'account' ? 'owner' : 'key'
+		const quota = {
+			limit: policies[tightest]?.limit as number,
+			remaining: remaining[tightest] as number,
+			resetAt: period.resetAt,
+			scope,
+		} as const
+		return { ok: true, key: entry.verified, quota, headers }
+	}
+
+	function settle<T>(
+		counted: T | PromiseLike<T>,
+		valid: (value: unknown) => value is T,
+		keyId: string,
+		then: (value: T) => VerifyResult,
+	): VerifyResult | Promise<VerifyResult> {
+		// A counter that could count without I/O answered at once: so does keyward.
+		if (valid(counted)) return then(counted)
+		if (!isThenable(counted)) return reject('unavailable', undefined, keyId)
+		return guard(counted).then(
+			(value: unknown) => (valid(value) ? then(value) : reject('unavailable', undefined, keyId)),
+			() => reject('unavailable', undefined, keyId),
+		)
+	}
+
+	return function countQuota(entry, cost, nowMs) {
+		const period = calendar(nowMs)
+		const { policies, counters } = entry
+		const keyId = entry.info.id
+		try {
+			if (counters === undefined) {
+				const limit = (policies[0] as RateLimitPolicy).limit
+				return settle(
+					usage.consume(entry.info.familyId, period.id, cost, limit),
+					isConsumeResult,
+					keyId,
+					(r) => answer(entry, [r.used], r.allowed, cost, period, nowMs),
+				)
+			}
+			if (usage.consumeAll === undefined) return reject('unavailable', undefined, keyId)
+			const valid = (value: unknown): value is ConsumeAllResult => isConsumeAllResult(value, counters.length)
+			// The key's own counter comes first; without a limit of its own it is counted, not advertised.
+			const offset = counters.length - policies.length
+			return settle(usage.consumeAll(counters, period.id, cost), valid, keyId, (r) =>
+				answer(entry, offset === 0 ? r.used : r.used.slice(offset), r.allowed, cost, period, nowMs),
+			)
+		} catch {
+			return reject('unavailable', undefined, keyId)
+		}
+	}
+}
