@@ -8,7 +8,14 @@ import { runBinary } from './scenario.js'
 
 // Commands that only read must never create what they were asked to read: a typo in --schema,
 // --table-prefix or --data-dir would otherwise leave a new schema, tables or directory behind.
-const READERS = [['list'], ['show', 'abcd1234'], ['usage', 'abcd1234'], ['audit'], ['owner', 'show', 'acme'], ['owner', 'list']]
+const READERS = [
+	['list'],
+	['show', 'abcd1234'],
+	['usage', 'abcd1234'],
+	['audit'],
+	['owner', 'show', 'acme'],
+	['owner', 'list'],
+]
 
 describe('read-only commands on an embedded database that is not there', () => {
 	const root = mkdtempSync(join(tmpdir(), 'keyward-cli-ro-'))
