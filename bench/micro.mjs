@@ -104,7 +104,7 @@ async function assertOk(keyward, key, expected) {
 // --- PostgreSQL (PGlite embedded, then a real server) --------------------------------
 const { openPostgresStore } = await import('@keyward/postgres')
 {
-	const store = await openPostgresStore()
+	const store = await openPostgresStore({ dataDir: 'memory://' })
 	const keyward = createKeyward({ store, cache: false })
 	const { key } = await keyward.createKey({ owner: 'bench', monthlyQuota: 1e12 })
 	await assertOk(keyward, key, 'ok')

@@ -1,4 +1,4 @@
-import { keywardFromEnv } from '@keyward/example-express/from-env'
+import { closeOnSignal, keywardFromEnv } from '@keyward/example-express/from-env'
 import { createDashboardApp, setUpAccounts } from './app.js'
 
 /**
@@ -22,12 +22,7 @@ async function main(): Promise<void> {
 				'Press Ctrl+C to stop.\n',
 		)
 	})
-	const stop = () => {
-		server.close()
-		keyward.close().catch(() => {})
-	}
-	process.once('SIGINT', stop)
-	process.once('SIGTERM', stop)
+	closeOnSignal(server, keyward)
 }
 
 main().catch((error: unknown) => {

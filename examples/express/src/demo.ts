@@ -1,5 +1,5 @@
 import { createApp } from './app.js'
-import { keywardFromEnv } from './from-env.js'
+import { closeOnSignal, keywardFromEnv } from './from-env.js'
 
 /**
  * Starts the example on 127.0.0.1, creates two keys and prints ready-to-paste requests.
@@ -39,12 +39,7 @@ async function main(): Promise<void> {
 		]
 		process.stdout.write(`${lines.join('\n')}\n`)
 	})
-	const stop = () => {
-		server.close()
-		keyward.close().catch(() => {})
-	}
-	process.once('SIGINT', stop)
-	process.once('SIGTERM', stop)
+	closeOnSignal(server, keyward)
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http'
 import { createKeyward, type Keyward, MemoryStore } from '@keyward/core'
 import { openPostgresStore } from '@keyward/postgres'
 import { connectRedis } from '@keyward/redis'
@@ -31,4 +32,14 @@ export async function keywardFromEnv(
 		keyward,
 		describe: `keys in ${where}, quotas ${redis === undefined ? 'in this process' : 'in Redis'}`,
 	}
+}
+
+/** On Ctrl-C or SIGTERM, stop taking requests and close the keyward (and with it the store). */
+export function closeOnSignal(server: Server, keyward: Keyward): void {
+	const stop = () => {
+		server.close()
+		keyward.close().catch(() => {})
+	}
+	process.once('SIGINT', stop)
+	process.once('SIGTERM', stop)
 }

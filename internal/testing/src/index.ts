@@ -35,6 +35,7 @@ export {
 	type KeyRouterHelpers,
 } from './adapter-key-router.js'
 export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
+export { describeKeyManagementOpenApi } from './adapter-key-router-openapi.js'
 export { describeLeakReportHandler, type LeakReportAdapter } from './adapter-leak-report.js'
 export { describeAdapterFailureLimit, type LimitedAdapter } from './adapter-limit.js'
 export { describeAdapterLogging, type LoggedRequest, type RequestLog } from './adapter-logging.js'
@@ -77,4 +78,5 @@ export {
 	type ServiceProbe,
 	useService,
 } from './services.js'
+export { type StartedScript, startExample, startScript } from './start-script.js'
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.js'

@@ -123,7 +123,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 		}
 		const actor = whoAmI(full, g)
 		const source = `cli@${hostname()}`
-		const db = await full.openDatabase(location)
+		const db = await full.openDatabase(location, { readOnly: task.readOnly === true })
 		try {
 			// The store records each change with the actor and source of this context.
 			await withAuditContext({ actor, source }, async () => {

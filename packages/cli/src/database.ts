@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { createKeyward, type Keyward } from '@keyward/core'
 import type { AuditEntry, AuditQuery } from '@keyward/core/management'
-import { openPostgresStore } from '@keyward/postgres'
+import { openPostgresStore, type PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import { UserError } from './errors.js'
 
 /** Where the keys live and how keys are made, from flags and environment. */
@@ -31,8 +31,66 @@ export interface OpenDatabase {
 	close(): Promise<void>
 }
 
+/** How a command opens the database. */
+export interface OpenDatabaseOptions {
+	/**
+	 * The command only reads (`list`, `show`, `usage`, `audit`): the database and its tables must
+	 * exist already. Nothing is created (no directory, schema or table) and nothing is migrated.
+	 */
+	readOnly: boolean
+}
+
 /** Opens a database; tests substitute one over a `MemoryStore`. */
-export type OpenDatabaseFn = (location: Readonly<DatabaseLocation>) => Promise<OpenDatabase>
+export type OpenDatabaseFn = (
+	location: Readonly<DatabaseLocation>,
+	options: Readonly<OpenDatabaseOptions>,
+) => Promise<OpenDatabase>
+
+const CREATE_HINT = 'a command that changes keys (such as keyward create) creates'
+
+/** For read-only commands: `dir` must hold a database already; nothing is created to find out. */
+async function checkExistingDatabase(dir: string): Promise<void> {
+	let names: string[]
+	try {
+		names = await readdir(dir)
+	} catch (error) {
+		if ((error as { code?: unknown }).code !== 'ENOENT') {
+			throw new UserError(`cannot read the database directory ${dir}: ${reason(error)}`)
+		}
+		names = []
+	}
+	if (!names.includes('PG_VERSION')) {
+		throw new UserError(
+			`no keyward database in ${dir}: ${CREATE_HINT} one, or --data-dir (KEYWARD_DATA_DIR) names an existing one`,
+		)
+	}
+}
+
+/** For read-only commands: the tables must be there, at the version this release reads. */
+async function checkTables(store: PostgresStore, where: string, location: Readonly<DatabaseLocation>) {
+	let version: number
+	try {
+		version = await store.schemaVersion()
+	} catch (error) {
+		throw new UserError(`cannot open ${where}: ${reason(error)}`)
+	}
+	const tables = `${location.schema === undefined ? '' : `${location.schema}.`}${location.tablePrefix ?? 'keyward_'}*`
+	if (version === 0) {
+		throw new UserError(
+			`no keyward tables (${tables}) in ${where}: ${CREATE_HINT} them, or --schema and --table-prefix name other ones`,
+		)
+	}
+	if (version < SCHEMA_VERSION) {
+		throw new UserError(
+			`the keyward tables (${tables}) in ${where} are at schema version ${version}; a command that changes keys upgrades them to ${SCHEMA_VERSION}`,
+		)
+	}
+	if (version > SCHEMA_VERSION) {
+		throw new UserError(
+			`the keyward tables (${tables}) in ${where} are at schema version ${version}, newer than this keyward reads (${SCHEMA_VERSION}): upgrade @keyward/cli`,
+		)
+	}
+}
 
 function reason(error: unknown): string {
 	const code = (error as { code?: unknown } | null)?.code
@@ -101,16 +159,26 @@ export async function checkWritableDirectory(dir: string): Promise<void> {
 	}
 }
 
-/** Open the store (migrating it, audit table included) and a keyward over it. */
-export async function openDatabase(location: Readonly<DatabaseLocation>): Promise<OpenDatabase> {
+/**
+ * Open the store and a keyward over it. Commands that change keys create the database and migrate
+ * it (audit table included); read-only ones refuse a database or tables that are not there.
+ */
+export async function openDatabase(
+	location: Readonly<DatabaseLocation>,
+	options: Readonly<OpenDatabaseOptions> = { readOnly: false },
+): Promise<OpenDatabase> {
 	const tables = { schema: location.schema, tablePrefix: location.tablePrefix }
 	const where =
 		location.url === undefined
 			? `the database in ${location.dataDir}`
 			: `the database at ${hidePassword(location.url)}`
 	const inMemory = location.dataDir.startsWith('memory://')
-	if (location.url === undefined && !inMemory) await checkWritableDirectory(resolve(location.dataDir))
-	let store: Awaited<ReturnType<typeof openPostgresStore>>
+	const { readOnly } = options
+	if (location.url === undefined && !inMemory) {
+		const dir = resolve(location.dataDir)
+		await (readOnly ? checkExistingDatabase(dir) : checkWritableDirectory(dir))
+	}
+	let store: PostgresStore
 	try {
 		store = await openPostgresStore({
 			...tables,
@@ -118,9 +186,18 @@ export async function openDatabase(location: Readonly<DatabaseLocation>): Promis
 			dataDir: location.dataDir,
 			connectTimeoutMs: 5000,
 			poolSize: 2,
+			migrate: !readOnly,
 		})
 	} catch (error) {
 		throw new UserError(`cannot open ${where}: ${reason(error)}`)
+	}
+	if (readOnly) {
+		try {
+			await checkTables(store, where, location)
+		} catch (error) {
+			await store.close().catch(() => {})
+			throw error
+		}
 	}
 	const audit: AuditLog = { list: (query) => store.listAudit(query) }
 	const keyward = createKeyward({

@@ -82,7 +82,11 @@ const TABLE_PREFIX = /^(?:[A-Za-z_][A-Za-z0-9_]{0,39})?$/
 
 /** Checks of the database and key settings, which may come from flags or the environment. */
 export const SETTINGS = {
-	url: { test: (v: string) => POSTGRES_URL.test(v), expected: 'a postgres:// or postgresql:// URL' },
+	// `URL.canParse` also refuses what the driver would fail on later, such as a port above 65535.
+	url: {
+		test: (v: string) => POSTGRES_URL.test(v) && URL.canParse(v),
+		expected: 'a postgres:// or postgresql:// URL (with a port from 1 to 65535, if any)',
+	},
 	schema: { test: (v: string) => SCHEMA.test(v), expected: 'letters, digits and _ (not first a digit)' },
 	tablePrefix: {
 		test: (v: string) => TABLE_PREFIX.test(v),

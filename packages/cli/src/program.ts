@@ -34,6 +34,8 @@ export interface Workspace extends ScanSource {
 
 /** What a command needs: the keyward, the audit log, or files. */
 export interface Task {
+	/** Reads only: the database must exist already, and nothing is created or migrated. */
+	readOnly?: boolean
 	keyward?: (keyward: Keyward, out: commands.Output) => Promise<void>
 	audit?: (audit: AuditLog, out: commands.Output) => Promise<void>
 	/**
@@ -42,6 +44,19 @@ export interface Task {
 	 */
 	files?: (workspace: Workspace, out: commands.Output, keyward: Keyward | undefined) => Promise<number>
 	database?: boolean
+}
+
+/**
+ * `--owner` of `create` and `revoke-all`. Checked in a hook rather than with `requiredOption`,
+ * which commander checks before unknown flags: `create --ownr x` would then say that `--owner` is
+ * missing, not that `--ownr` is unknown with its "did you mean".
+ */
+function requireOwner(cmd: Command): void {
+	if (cmd.opts<{ owner?: string }>().owner === undefined) {
+		cmd.error("error: required option '--owner <owner>' not specified", {
+			code: 'commander.missingMandatoryOptionValue',
+		})
+	}
 }
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
@@ -77,7 +92,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.option('--actor <name>', 'who to name in the audit trail (env KEYWARD_ACTOR; default your login)')
 		.addHelpText(
 			'after',
-			'\nKEYWARD_PEPPER must hold the pepper when the application hashes keys with one.\nExit status: 0 done, 1 failed (the message says why), 2 bad command line.',
+			'\nKEYWARD_PEPPER must hold the pepper when the application hashes keys with one.\nExit status: 0 done, 1 failed (the message says why), 2 bad command line,\n141 output closed early (as by SIGPIPE). Commands that only read create nothing.',
 		)
 	const json = () => new Option('--json', 'print JSON for scripts')
 	const action =
@@ -90,7 +105,8 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('create')
 		.description('create a key and print it (the only time it is shown)')
-		.requiredOption('--owner <owner>', 'who the key belongs to', parse.textArg)
+		.option('--owner <owner>', 'who the key belongs to (required)', parse.textArg)
+		.hook('preAction', requireOwner)
 		.option('--name <name>', 'label, e.g. "CI deploy"')
 		.option('--note <text>', 'free text')
 		.option('--scope <scope>', 'granted scope (repeat for more)', parse.collectScope)
@@ -111,6 +127,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.addOption(json())
 		.action(
 			action((cmd) => ({
+				readOnly: true,
 				keyward: (k, out) => commands.listCommand(k, cmd.opts<{ owner?: string; all?: boolean }>(), out),
 			})),
 		)
@@ -119,7 +136,12 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.description('show one key')
 		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
 		.addOption(json())
-		.action(action((_, [id]) => ({ keyward: (k, out) => commands.showCommand(k, id as string, out) })))
+		.action(
+			action((_, [id]) => ({
+				readOnly: true,
+				keyward: (k, out) => commands.showCommand(k, id as string, out),
+			})),
+		)
 	root
 		.command('revoke')
 		.description('revoke a key: it stays listed and can no longer authenticate')
@@ -129,7 +151,8 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('revoke-all')
 		.description('revoke every active key of an owner')
-		.requiredOption('--owner <owner>', 'whose keys', parse.textArg)
+		.option('--owner <owner>', 'whose keys (required)', parse.textArg)
+		.hook('preAction', requireOwner)
 		.addOption(json())
 		.action(
 			action((cmd) => ({
@@ -159,7 +182,12 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.description("show a key's usage this month against its quota")
 		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
 		.addOption(json())
-		.action(action((_, [id]) => ({ keyward: (k, out) => commands.usageCommand(k, id as string, out) })))
+		.action(
+			action((_, [id]) => ({
+				readOnly: true,
+				keyward: (k, out) => commands.usageCommand(k, id as string, out),
+			})),
+		)
 	const owner = root
 		.command('owner')
 		.description("account records: the scopes, quota and switch shared by an owner's keys")
@@ -189,12 +217,17 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.description("show an owner record and this month's use of its quota")
 		.argument('<owner>', 'the owner id', parse.textArg)
 		.addOption(json())
-		.action(action((_, [id]) => ({ keyward: (k, out) => owners.ownerShowCommand(k, id as string, out) })))
+		.action(
+			action((_, [id]) => ({
+				readOnly: true,
+				keyward: (k, out) => owners.ownerShowCommand(k, id as string, out),
+			})),
+		)
 	owner
 		.command('list')
 		.description('list owner records')
 		.addOption(json())
-		.action(action(() => ({ keyward: (k, out) => owners.ownerListCommand(k, out) })))
+		.action(action(() => ({ readOnly: true, keyward: (k, out) => owners.ownerListCommand(k, out) })))
 	root
 		.command('audit')
 		.description('show the audit trail, newest first')
@@ -204,6 +237,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.addOption(json())
 		.action(
 			action((cmd) => ({
+				readOnly: true,
 				audit: (log, out) =>
 					commands.auditCommand(log, cmd.opts<{ owner?: string; key?: string; limit: number }>(), out),
 			})),
@@ -228,6 +262,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 				const { prefix, check } = cmd.opts<{ prefix?: string[]; check?: boolean }>()
 				return {
 					database: check === true,
+					readOnly: true,
 					files: (workspace, out, keyward) =>
 						scanCommand(
 							(paths ?? []) as unknown as string[],

@@ -5,12 +5,15 @@ import { type AuditLog, type CliIo, type DatabaseLocation, runCli } from '../src
 export function memory() {
 	const store = new MemoryStore()
 	const locations: DatabaseLocation[] = []
+	/** `readOnly` of each opening, in order. */
+	const readOnly: boolean[] = []
 	const audit: AuditLog = { list: (query) => store.listAudit(query) }
 	const io = (env: Record<string, string> = {}, cwd = '/srv/app'): Partial<CliIo> => ({
 		env,
 		cwd,
-		openDatabase: async (location) => {
+		openDatabase: async (location, options) => {
 			locations.push(location)
+			readOnly.push(options.readOnly)
 			const keyward = createKeyward({
 				store,
 				prefix: location.keyPrefix,
@@ -21,7 +24,7 @@ export function memory() {
 			return { keyward, audit, close: async () => {} }
 		},
 	})
-	return { store, locations, io }
+	return { store, locations, readOnly, io }
 }
 
 /** Run the CLI in this process; resolves to its exit status and what it printed. */

@@ -100,6 +100,11 @@ describe('runCli', () => {
 			[['list'], { KEYWARD_DATABASE_URL: 'mysql://u:hunter2@h/db' }, /KEYWARD_DATABASE_URL is invalid/],
 			[['list'], { KEYWARD_TABLE_PREFIX: 'a-b' }, /KEYWARD_TABLE_PREFIX is invalid/],
 			[['list', '--key-prefix', 'KW'], {}, /invalid key settings: prefix must be/],
+			[['create', '--ownr', 'a'], {}, /unknown option '--ownr' \(Did you mean --owner\?\)/],
+			[['revoke-all', '--onwer', 'a'], {}, /unknown option '--onwer' \(Did you mean --owner\?\)/],
+			[['list', '--al'], {}, /unknown option '--al' \(Did you mean --all\?\)/],
+			[['list', '--database-url', 'postgres://u@h:99999/db'], {}, /invalid --database-url <url>/],
+			[['list'], { KEYWARD_DATABASE_URL: 'postgres://u:hunter2@h:0x/db' }, /KEYWARD_DATABASE_URL is invalid/],
 		]
 		for (const [argv, env, message] of cases) {
 			const out = await run(argv, db.io(env))
@@ -113,6 +118,39 @@ describe('runCli', () => {
 		const bare = await run([], db.io())
 		expect([bare.code, bare.stdout]).toEqual([2, ''])
 		expect(bare.stderr).toContain('Usage: keyward [options] [command]')
+	})
+
+	it('opens the database read-only for list, show, usage and audit, and for changes otherwise', async () => {
+		const db = memory()
+		const created = await run(['create', '--owner', 'acme'], db.io())
+		const id = created.stdout.match(/Created key (\w+)/)?.[1] as string
+		expect((await run(['owner', 'set', 'acme', '--quota', '100'], db.io())).code).toBe(0)
+		const opened: [string, boolean | undefined][] = []
+		for (const argv of [
+			['list'],
+			['show', id],
+			['usage', id],
+			['audit'],
+			['owner', 'list'],
+			['owner', 'show', 'acme'],
+			['rotate', id],
+			['revoke-all', '--owner', 'acme'],
+		]) {
+			const before = db.readOnly.length
+			expect((await run(argv, db.io())).code).toBe(0)
+			opened.push([argv.slice(0, argv[0] === 'owner' ? 2 : 1).join(' '), db.readOnly[before]])
+		}
+		expect(opened).toEqual([
+			['list', true],
+			['show', true],
+			['usage', true],
+			['audit', true],
+			['owner list', true],
+			['owner show', true],
+			['rotate', false],
+			['revoke-all', false],
+		])
+		expect(db.readOnly[0]).toBe(false)
 	})
 
 	it('has --help for every command, and --version', async () => {

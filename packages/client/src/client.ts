@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { API_KEY_SCHEME } from '@keyward/core/wire'
 import { toApiError } from './api-errors.js'
 import { KeywardClientError } from './errors.js'
+import { checkOptionNames, pickOptions } from './option-names.js'
 import { parseRateLimit, type QuotaInfo } from './rate-limit.js'
 import { type ResolveApiKeyOptions, type ResolvedApiKey, resolveApiKey } from './resolve-api-key.js'
 import { backoffDelay, parseRetryAfter, type RetryOptions, resolveRetryOptions } from './retry.js'
@@ -77,6 +78,11 @@ function isReplayable(body: RequestInit['body']): boolean {
  * console.log(api.quota?.remaining)
  */
 export function createClient(options: Readonly<ClientOptions>): KeywardClient {
+	if (typeof options !== 'object' || options === null) {
+		throw new KeywardClientError('invalid_option', 'createClient expects an options object with a baseUrl')
+	}
+	checkOptionNames(options, 'createClient')
+	const lookup = pickOptions(options, 'resolveApiKey')
 	let baseUrl: URL
 	try {
 		baseUrl = new URL(options.baseUrl)
@@ -106,7 +112,7 @@ export function createClient(options: Readonly<ClientOptions>): KeywardClient {
 
 	function resolveKey(): Promise<ResolvedApiKey> {
 		if (pendingKey === undefined) {
-			pendingKey = resolveApiKey(options)
+			pendingKey = resolveApiKey(lookup)
 			// A failed lookup is not remembered: the user may fix the environment and try again.
 			pendingKey.catch(() => {
 				pendingKey = undefined

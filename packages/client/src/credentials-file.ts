@@ -5,6 +5,7 @@ import { defaultCredentialsPath, type SystemOptions } from './config-dir.js'
 import { KeywardClientError } from './errors.js'
 import { type FileLockOptions, resolveFileLockOptions, withFileLock } from './file-lock.js'
 import { parseIni, removeIniSection, setIniValue } from './ini.js'
+import { checkOptionNames } from './option-names.js'
 import { normalizeApiKey } from './validate-key.js'
 
 /** Profile names: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
@@ -74,6 +75,7 @@ export class CredentialsFile {
 	#warned = false
 
 	constructor(options: Readonly<CredentialsFileOptions>) {
+		checkOptionNames(options ?? null, 'CredentialsFile')
 		if (options.path !== undefined) {
 			if (typeof options.path !== 'string' || options.path === '') {
 				throw new KeywardClientError('invalid_option', 'path must be a non-empty string')

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { link, lstat, open, rename, unlink } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
 import { KeywardClientError } from './errors.js'
+import { checkOptionNames } from './option-names.js'
 
 /**
- * How {@link withFileLock} waits for, and recovers, a lock file. Every wait is bounded: invalid
+ * How the credentials file lock waits for, and recovers, a lock file. Every wait is bounded: invalid
  * numbers (negative, `NaN`, or an infinite `timeoutMs` or `retryDelayMs`) are refused with
  * `KeywardClientError('invalid_option')`.
  */
@@ -50,6 +51,7 @@ function checkDuration(name: string, value: number, infinite: boolean): number {
  * unbounded. Throws `KeywardClientError('invalid_option')`.
  */
 export function resolveFileLockOptions(options: Readonly<FileLockOptions> = {}): ResolvedFileLockOptions {
+	checkOptionNames(options, 'lock')
 	return {
 		timeoutMs: checkDuration('timeoutMs', options.timeoutMs ?? 10_000, false),
 		staleMs: checkDuration('staleMs', options.staleMs ?? 30_000, true),

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { KeywardClientError } from './errors.js'
+import { checkOptionNames } from './option-names.js'
 
 /** The input side of a prompt: `process.stdin`, or any readable stream in tests. */
 export type PromptInput = Readable & {
@@ -44,6 +45,7 @@ const ESC = '\x1b'
  * @example const key = await promptHidden({ message: 'Example API key: ' })
  */
 export function promptHidden(options: Readonly<PromptHiddenOptions> = {}): Promise<string> {
+	checkOptionNames(options, 'promptHidden')
 	const input: PromptInput = options.input ?? process.stdin
 	const output: PromptOutput = options.output ?? process.stderr
 	const tty = input.isTTY === true && typeof input.setRawMode === 'function'

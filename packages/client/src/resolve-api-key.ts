@@ -4,6 +4,7 @@ import { CredentialsFile, checkProfileName } from './credentials-file.js'
 import { readEnvFile } from './env-file.js'
 import { KeywardClientError } from './errors.js'
 import type { FileLockOptions } from './file-lock.js'
+import { checkOptionNames } from './option-names.js'
 import { type PromptInput, type PromptOutput, promptHidden } from './prompt.js'
 import { normalizeApiKey } from './validate-key.js'
 
@@ -123,6 +124,7 @@ async function fromEnvironment(options: Readonly<ResolveApiKeyOptions>): Promise
  * console.error(`Using the API key from ${from}`)
  */
 export async function resolveApiKey(options: Readonly<ResolveApiKeyOptions> = {}): Promise<ResolvedApiKey> {
+	checkOptionNames(options, 'resolveApiKey')
 	const warn =
 		options.warn ?? ((message: string) => process.emitWarning(message, { code: 'KEYWARD_PROFILE_SHADOWED' }))
 	const profile = checkProfileName(options.profile ?? 'default')

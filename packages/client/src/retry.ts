@@ -1,3 +1,4 @@
+import { checkOptionNames } from './option-names.js'
 /**
  * How {@link createClient} retries a `503 Service Unavailable`. 4xx answers are never retried, and
  * that includes both kinds of 429: a `quota_exceeded` lasts until the quota period ends, and a
@@ -25,6 +26,7 @@ export type ResolvedRetryOptions = Required<{ [K in keyof RetryOptions]: NonNull
 /** Fills in defaults and rejects nonsense (negative or fractional counts, delays that are not finite). */
 export function resolveRetryOptions(options: RetryOptions | false | undefined): ResolvedRetryOptions {
 	if (options === false) return { retries: 0, minDelayMs: 0, maxDelayMs: 0 }
+	checkOptionNames(options, 'retry')
 	const resolved = {
 		retries: options?.retries ?? 2,
 		minDelayMs: options?.minDelayMs ?? 500,

@@ -2,6 +2,7 @@ import { appendFile } from 'node:fs/promises'
 import { currentAuditStamp } from './audit-context.js'
 import { KeywardError } from './errors.js'
 import type { Keyward } from './keyward.js'
+import { rejectUnknownOptions } from './options.js'
 import type { AuditAction, AuditEntry } from './store-types.js'
 import type { KeyInfo } from './types.js'
 
@@ -63,6 +64,7 @@ export function attachAuditSink(
 	if (typeof sink?.write !== 'function') {
 		throw new KeywardError('invalid_argument', 'attachAuditSink expects a sink with a write(entry) method')
 	}
+	rejectUnknownOptions(options, ['actor', 'source', 'onError'], 'attachAuditSink options')
 	const fallback = { actor: options.actor, source: options.source }
 	const onError =
 		options.onError ??

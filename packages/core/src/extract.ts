@@ -1,6 +1,6 @@
 import type { RequestLike } from './types.js'
 
-/** Where keys may come from. Options are resolved once by {@link createExtractor}. */
+/** Where keys may come from. Options are resolved once, when the keyward is created. */
 export interface ExtractOptions {
 	/** `Authorization` schemes keyward owns, matched case-insensitively. `[]` turns the header off. @defaultValue ['Apikey'] */
 	schemes?: readonly string[] | undefined
@@ -8,6 +8,22 @@ export interface ExtractOptions {
 	headers?: readonly string[] | undefined
 	/** Query parameter carrying the key, or `false` to ignore the query. @defaultValue 'api_key' */
 	query?: string | false | undefined
+}
+
+/** {@link ExtractOptions} with the defaults filled in: where a keyward reads keys. */
+export interface ExtractSettings {
+	readonly schemes: readonly string[]
+	readonly headers: readonly string[]
+	readonly query: string | false
+}
+
+/** The settings `options` stand for, defaults included. */
+export function extractSettings(options: Readonly<ExtractOptions> = {}): ExtractSettings {
+	return Object.freeze({
+		schemes: Object.freeze([...(options.schemes ?? ['Apikey'])]),
+		headers: Object.freeze([...(options.headers ?? ['x-api-key'])]),
+		query: options.query ?? 'api_key',
+	})
 }
 
 /** Where a key was found. */

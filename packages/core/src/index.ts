@@ -1,7 +1,7 @@
 export type { CacheOptions } from './cache.js'
 export { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
 export type { KeywardEvents } from './events.js'
-export type { ExtractOptions } from './extract.js'
+export type { ExtractOptions, ExtractSettings } from './extract.js'
 export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
 export { keyPattern, parseKey } from './key-format.js'
@@ -21,6 +21,7 @@ export type { KeywardOptions } from './options.js'
 export type { QuotaPeriodOptions } from './quota-period.js'
 export { redactHeaders, redactText, redactUrl } from './redact.js'
 export { checkScopes } from './scopes.js'
+export { type ApiKeySecurityScheme, securitySchemes } from './security-schemes.js'
 export type { KeyStore, UsageCounter } from './store-types.js'
 export type {
 	HideCredentials,

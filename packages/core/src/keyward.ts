@@ -1,7 +1,7 @@
 import { createKeyCache } from './cache.js'
 import { KeywardError } from './errors.js'
 import { EventHub, type KeywardEventName, type KeywardListener } from './events.js'
-import { createExtractor } from './extract.js'
+import { createExtractor, type ExtractSettings, extractSettings } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper } from './hash.js'
 import { keyPattern } from './key-format.js'
@@ -38,6 +38,8 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle {
 	on<E extends KeywardEventName>(name: E, listener: KeywardListener<E>): () => void
 	/** Regex matching this keyward's keys, for secret scanners and log scrubbers. */
 	readonly keyPattern: RegExp
+	/** Where this keyward reads keys (its `extract` option, defaults filled in), e.g. for `securitySchemes(keyward)`. */
+	readonly extract: ExtractSettings
 	/**
 	 * Whether a `failureLimit` is configured.
 	 * @deprecated adapters pass `client: (req) => req.ip`, which is read only when needed
@@ -80,6 +82,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const environment = options.environment ?? null
 	const hasher = createKeyHasher(pepperList(options.pepper))
 	const extract = createExtractor(options.extract)
+	const settings = extractSettings(options.extract)
 	const cache = createKeyCache(options.cache ?? {}, now)
 	const owners = createOwnerCache(options.cache ?? {})
 	const calendar = quotaCalendar(options.quota)
@@ -109,8 +112,8 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		now,
 		hideByDefault: options.hideCredentials ?? 'query',
 		credentialHeaders: [
-			...((options.extract?.schemes ?? ['Apikey']).length > 0 ? ['authorization'] : []),
-			...(options.extract?.headers ?? ['x-api-key']).map((h) => h.toLowerCase()),
+			...(settings.schemes.length > 0 ? ['authorization'] : []),
+			...settings.headers.map((h) => h.toLowerCase()),
 		],
 	})
 
@@ -187,6 +190,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 			return events.on(name, listener)
 		},
 		keyPattern: keyPattern(prefix),
+		extract: settings,
 		limitsFailures: limiter !== undefined,
 		async close() {
 			await lastUsed.close()

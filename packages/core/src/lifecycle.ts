@@ -14,7 +14,15 @@ import type {
 import { expiryFrom, type LifetimePolicy } from './lifetime.js'
 import { periodOf, readUsage } from './owner-lifecycle.js'
 import type { QuotaCalendar } from './quota-period.js'
-import { checkKeyScopes, checkMetadata, checkQuota, checkText, isActiveAt, toInfo } from './records.js'
+import {
+	checkFields,
+	checkKeyScopes,
+	checkMetadata,
+	checkQuota,
+	checkText,
+	isActiveAt,
+	toInfo,
+} from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { KeyInfo, KeyPatch, KeyRecord } from './types.js'
@@ -94,8 +102,8 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		input: Readonly<CreateKeyInput>,
 		limits: Readonly<CreateKeyLimits> = {},
 	): Promise<CreatedKey> {
-		if (typeof input !== 'object' || input === null) throw invalid('createKey expects an object')
-		if (typeof limits !== 'object' || limits === null) throw invalid('createKey limits must be an object')
+		checkFields(input, 'createKey input')
+		checkFields(limits, 'createKey limits')
 		const maxActive = checkLimit(limits.maxActiveKeys, 'maxActiveKeys', 1)
 		const keepInactive = checkLimit(limits.keepInactiveKeys, 'keepInactiveKeys', 0)
 		const nowMs = now()
@@ -167,6 +175,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 	}
 
 	async function rotateKey(idOrKey: string, options: Readonly<RotateKeyOptions> = {}): Promise<RotatedKey> {
+		checkFields(options, 'rotateKey options')
 		const graceMs = options.graceMs ?? 0
 		if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
 			throw invalid('graceMs must be a non-negative number')
@@ -217,6 +226,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		createKey,
 		rotateKey,
 		async listKeys(query = {}) {
+			checkFields(query, 'listKeys query')
 			const owner = query.owner === undefined ? undefined : checkText(query.owner, 'owner', 256, true)
 			const records = await call(() => store.list(owner === undefined || owner === null ? {} : { owner }))
 			return records.map(toInfo)
@@ -249,7 +259,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 			return revoked.length
 		},
 		async updateKey(idOrKey, input) {
-			if (typeof input !== 'object' || input === null) throw invalid('updateKey expects an object')
+			checkFields(input, 'updateKey input')
 			const changes: KeyPatch = {}
 			if (input.name !== undefined) changes.name = checkText(input.name, 'name', 256, false)
 			if (input.note !== undefined) changes.note = checkText(input.note, 'note', 2048, false)

@@ -16,6 +16,12 @@ export {
 	type KeyManager,
 } from './key-management.js'
 export {
+	describeKeyManagementApi,
+	type KeyManagementApiOptions,
+	type OpenApiDocument,
+	resolveOpenApiOption,
+} from './key-management-openapi.js'
+export {
 	type KeyManagementPolicy,
 	KeyManagementRefusal,
 	type KeyManagerHost,

@@ -5,6 +5,7 @@ import type { FailureLimitOptions } from './failure-limiter.js'
 import type { Pepper } from './hash.js'
 import { LABEL_PATTERN } from './key-format.js'
 import type { LifetimePolicy } from './lifetime.js'
+import { unknownOptionMessage } from './option-names.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { HideCredentials, InvalidationChannel } from './types.js'
@@ -73,38 +74,14 @@ const KNOWN: Record<keyof KeywardOptions, true> = {
 	now: true,
 }
 
-function distance(a: string, b: string): number {
-	const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-	for (let i = 1; i <= a.length; i++) {
-		let prev = row[0] as number
-		row[0] = i
-		for (let j = 1; j <= b.length; j++) {
-			const next = Math.min(
-				(row[j] as number) + 1,
-				(row[j - 1] as number) + 1,
-				prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-			)
-			prev = row[j] as number
-			row[j] = next
-		}
-	}
-	return row[b.length] as number
-}
-
 /**
  * Throw `KeywardError('invalid_option')` for an option name not in `known`, suggesting the closest
- * one. Adapters use it so that a typo fails at start-up.
+ * one. Adapters and stores use it so that a typo fails at start-up.
  * @example rejectUnknownOptions(options, ['optional', 'scopes'], 'apiKeyAuth options')
  */
 export function rejectUnknownOptions(options: object, known: readonly string[], where: string): void {
-	for (const name of Object.keys(options)) {
-		if (known.includes(name)) continue
-		const best = known
-			.map((k) => [k, distance(name.toLowerCase(), k.toLowerCase())] as const)
-			.sort((x, y) => x[1] - y[1])[0]
-		const hint = best !== undefined && best[1] <= 3 ? ` (did you mean "${best[0]}"?)` : ''
-		throw new KeywardError('invalid_option', `Unknown option "${name}" in ${where}${hint}`)
-	}
+	const message = unknownOptionMessage(options, known, where)
+	if (message !== undefined) throw new KeywardError('invalid_option', message)
 }
 
 function fail(message: string): never {

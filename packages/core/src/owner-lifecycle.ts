@@ -3,7 +3,7 @@ import { KeywardError } from './errors.js'
 import type { EventHub } from './events.js'
 import { checkOwnerPatch, isOwnerRecord, ownerCounterId, toOwnerInfo } from './owners.js'
 import type { QuotaCalendar, QuotaPeriod } from './quota-period.js'
-import { checkText } from './records.js'
+import { checkFields, checkText } from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { OwnerInfo, OwnerPatch } from './types.js'
@@ -119,6 +119,7 @@ export function createOwnerLifecycle(deps: OwnerLifecycleDeps): OwnerLifecycle {
 			return owner
 		},
 		async listOwners(query = {}) {
+			checkFields(query, 'listOwners query')
 			const limit = query.limit ?? 100
 			if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
 				throw new KeywardError('invalid_argument', 'limit must be an integer from 1 to 1000')

@@ -1,5 +1,5 @@
 import { KeywardError } from './errors.js'
-import { checkMetadata, checkQuota, checkScopeList } from './records.js'
+import { checkFields, checkMetadata, checkQuota, checkScopeList } from './records.js'
 import { intersectScopes } from './scopes.js'
 import type { KeyInfo, OwnerInfo, OwnerPatch, VerifiedKey } from './types.js'
 
@@ -28,18 +28,10 @@ export function verifiedKey(key: KeyInfo, owner: OwnerInfo | null): VerifiedKey 
 	return Object.freeze({ ...key, scopes: Object.freeze([...scopes]) })
 }
 
-const OWNER_FIELDS = new Set(['scopes', 'monthlyQuota', 'disabled', 'metadata'])
-
 /** Validate an owner patch; returns a copy with only the given fields. */
 export function checkOwnerPatch(patch: unknown): OwnerPatch {
-	if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-		throw new KeywardError('invalid_argument', 'setOwner expects a patch object')
-	}
+	checkFields(patch, 'setOwner patch')
 	const fields = patch as Record<string, unknown>
-	for (const name of Object.keys(fields)) {
-		if (!OWNER_FIELDS.has(name))
-			throw new KeywardError('invalid_argument', `Unknown owner field "${name.slice(0, 40)}"`)
-	}
 	const out: { -readonly [K in keyof OwnerPatch]: OwnerPatch[K] } = {}
 	if (fields.scopes !== undefined) out.scopes = fields.scopes === null ? null : checkScopeList(fields.scopes)
 	if (fields.monthlyQuota !== undefined) out.monthlyQuota = checkQuota(fields.monthlyQuota)

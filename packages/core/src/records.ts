@@ -1,6 +1,8 @@
 import { KeywardError } from './errors.js'
+import type { CreateKeyInput, CreateKeyLimits, RotateKeyOptions, UpdateKeyInput } from './lifecycle-types.js'
+import { unknownOptionMessage } from './option-names.js'
 import { SCOPE_PATTERN } from './scopes.js'
-import type { KeyInfo, KeyRecord } from './types.js'
+import type { KeyInfo, KeyRecord, OwnerPatch } from './types.js'
 
 const MAX_METADATA_BYTES = 8192
 
@@ -125,4 +127,45 @@ export function checkMetadata(value: unknown): Record<string, unknown> {
 	if (Buffer.byteLength(json) > MAX_METADATA_BYTES)
 		bad(`metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
 	return JSON.parse(json) as Record<string, unknown>
+}
+
+const CREATE_FIELDS: Record<keyof CreateKeyInput, true> = {
+	owner: true,
+	name: true,
+	note: true,
+	scopes: true,
+	expiresAt: true,
+	expiresIn: true,
+	monthlyQuota: true,
+	metadata: true,
+}
+const UPDATE_FIELDS: Record<keyof UpdateKeyInput, true> = {
+	name: true,
+	note: true,
+	scopes: true,
+	expiresAt: true,
+	monthlyQuota: true,
+	metadata: true,
+}
+const FIELDS = {
+	'createKey input': Object.keys(CREATE_FIELDS),
+	'createKey limits': ['maxActiveKeys', 'keepInactiveKeys'] satisfies (keyof CreateKeyLimits)[],
+	'updateKey input': Object.keys(UPDATE_FIELDS),
+	'rotateKey options': ['graceMs'] satisfies (keyof RotateKeyOptions)[],
+	'listKeys query': ['owner'],
+	'listOwners query': ['after', 'limit'],
+	'setOwner patch': ['scopes', 'monthlyQuota', 'disabled', 'metadata'] satisfies (keyof OwnerPatch)[],
+} as const
+
+/**
+ * Refuse a non-object and any field `where` does not take, with `KeywardError('invalid_argument')`
+ * and a "did you mean" hint: from JavaScript, `createKey({ monthlyquota: 5 })` would otherwise
+ * create a key without a quota.
+ */
+export function checkFields(value: unknown, where: keyof typeof FIELDS): void {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		throw new KeywardError('invalid_argument', `${where} must be an object`)
+	}
+	const message = unknownOptionMessage(value, FIELDS[where], where)
+	if (message !== undefined) throw new KeywardError('invalid_argument', message)
 }

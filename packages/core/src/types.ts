@@ -37,13 +37,13 @@ export interface KeyInfo {
 	readonly replacedBy: string | null
 }
 
-/** What a {@link KeyStore} keeps: the public info plus the hash of the key. Stores keep every field verbatim. */
+/** What a `KeyStore` keeps: the public info plus the hash of the key. Stores keep every field verbatim. */
 export interface KeyRecord extends KeyInfo {
 	/** SHA-256 (or peppered HMAC-SHA-256) of the full key, as produced by keyward. */
 	readonly hash: string
 }
 
-/** Fields a {@link KeyStore.update} may change. Absent fields are left alone. */
+/** Fields a `KeyStore.update` may change. Absent fields are left alone. */
 export interface KeyPatch {
 	name?: string | null | undefined
 	note?: string | null | undefined
@@ -55,7 +55,7 @@ export interface KeyPatch {
 	metadata?: Readonly<Record<string, unknown>> | undefined
 }
 
-/** Result of {@link UsageCounter.consume}. */
+/** Result of `UsageCounter.consume`. */
 export interface ConsumeResult {
 	/** Whether `cost` was added. */
 	allowed: boolean

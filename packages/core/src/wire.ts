@@ -1,8 +1,11 @@
 /**
  * The wire contract of a keyward API: the refusal codes, their statuses and default details, and
  * the `WWW-Authenticate` challenge. Servers (core, `@keyward/tokens`) answer with it and callers
- * (`@keyward/client`) read it, all from this one module, which imports nothing.
+ * (`@keyward/client`) read it, all from this one module, which imports nothing beyond the
+ * option-name check (itself without imports) that core, the token package and the client share.
  */
+
+export { unknownOptionMessage } from './option-names.js'
 
 /** Why a request was refused: the `code` of the JSON error body. */
 export type RejectCode =

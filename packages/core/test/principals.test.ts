@@ -154,9 +154,9 @@ describe('owner records', () => {
 	it('validates owner changes with clear errors and changes nothing', async () => {
 		const { keyward } = setup()
 		const cases: [unknown, RegExp][] = [
-			[null, /patch object/],
-			[[], /patch object/],
-			[{ quota: 5 }, /Unknown owner field "quota"/],
+			[null, /setOwner patch must be an object/],
+			[[], /setOwner patch must be an object/],
+			[{ quota: 5 }, /Unknown option "quota" in setOwner patch \(did you mean "monthlyQuota"\?\)/],
 			[{ scopes: 'read' }, /scopes/],
 			[{ scopes: ['a b'] }, /scope/],
 			[{ monthlyQuota: -1 }, /monthlyQuota/],

@@ -1,10 +1,24 @@
 import type { Keyward } from '@keyward/core'
 import { readKeyManagementBody } from '@keyward/core/adapter'
-import { createKeyManager, KEY_MANAGEMENT_ROUTES, type KeyManagementPolicy } from '@keyward/core/management'
+import {
+	createKeyManager,
+	describeKeyManagementApi,
+	KEY_MANAGEMENT_ROUTES,
+	type KeyManagementApiOptions,
+	type KeyManagementPolicy,
+	resolveOpenApiOption,
+} from '@keyward/core/management'
 import express, { type RequestHandler, type Response, type Router } from 'express'
 
 /** Options of {@link keyManagementRouter}: the policy of `@keyward/core`'s key manager, for Express requests. */
-export interface KeyManagementOptions extends KeyManagementPolicy<express.Request> {}
+export interface KeyManagementOptions extends KeyManagementPolicy<express.Request> {
+	/**
+	 * Serve the OpenAPI 3.1 document of the routes at `GET <mount>/openapi.json` (its server URL is
+	 * where the router is mounted); an object sets its `title` and `version`, `false` turns it off.
+	 * @defaultValue true
+	 */
+	openApi?: boolean | Pick<KeyManagementApiOptions, 'title' | 'version'> | undefined
+}
 
 function send(res: Response, status: number, body: unknown): void {
 	res.status(status).set('Cache-Control', 'no-store')
@@ -30,8 +44,26 @@ function send(res: Response, status: number, body: unknown): void {
  * app.use('/account', keyManagementRouter(keyward, { owner: (req) => req.session?.userId, allowedScopes: ['read:*'] }))
  */
 export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManagementOptions>): Router {
-	const manager = createKeyManager(keyward, options, { name: 'keyManagementRouter', request: 'req' })
+	const manager = createKeyManager(keyward, options, {
+		name: 'keyManagementRouter',
+		request: 'req',
+		options: ['openApi'],
+	})
 	const router = express.Router()
+	const openApi = resolveOpenApiOption(options.openApi)
+	if (openApi !== false) {
+		// One document per mount point; a router is seldom mounted at more than one.
+		const documents = new Map<string, string>()
+		router.get('/openapi.json', function keyManagementOpenApi(req, res) {
+			const mount = req.baseUrl === '' ? '/' : req.baseUrl
+			let document = documents.get(mount)
+			if (document === undefined) {
+				document = JSON.stringify(describeKeyManagementApi({ ...openApi, mount }))
+				if (documents.size < 16) documents.set(mount, document)
+			}
+			res.status(200).type('application/json').set('Cache-Control', 'no-cache').send(document)
+		})
+	}
 	for (const { method, path, operation } of KEY_MANAGEMENT_ROUTES) {
 		const handler: RequestHandler = async function keyManagementRoute(req, res, next) {
 			try {

@@ -1,5 +1,6 @@
 import {
 	describeKeyManagementAttacks,
+	describeKeyManagementOpenApi,
 	describeKeyManagementRouter,
 	type KeyRouterAdapter,
 } from '@keyward/internal-testing'
@@ -22,3 +23,4 @@ const adapter: KeyRouterAdapter = {
 
 describeKeyManagementRouter(adapter)
 describeKeyManagementAttacks(adapter)
+describeKeyManagementOpenApi(adapter)

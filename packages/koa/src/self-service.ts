@@ -2,9 +2,12 @@ import { type Keyward, KeywardError } from '@keyward/core'
 import { readKeyManagementBody } from '@keyward/core/adapter'
 import {
 	createKeyManager,
+	describeKeyManagementApi,
 	KEY_MANAGEMENT_ROUTES,
+	type KeyManagementApiOptions,
 	type KeyManagementOperation,
 	type KeyManagementPolicy,
+	resolveOpenApiOption,
 } from '@keyward/core/management'
 import type { Context, Middleware } from 'koa'
 
@@ -12,6 +15,11 @@ import type { Context, Middleware } from 'koa'
 export interface KeyManagementOptions extends KeyManagementPolicy<Context> {
 	/** Path the routes live under, e.g. `'/account'` for `/account/keys`. @defaultValue '' */
 	prefix?: string | undefined
+	/**
+	 * Serve the OpenAPI 3.1 document of the routes at `GET <prefix>/openapi.json` (its server URL is
+	 * `prefix`); an object sets its `title` and `version`, `false` turns it off. @defaultValue true
+	 */
+	openApi?: boolean | Pick<KeyManagementApiOptions, 'title' | 'version'> | undefined
 }
 
 const ROUTE = /^\/keys(?:\/([^/]+))?(?:\/(revoke|rotate))?\/?$/
@@ -49,14 +57,26 @@ export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManag
 	const manager = createKeyManager(keyward, options, {
 		name: 'keyManagementRouter',
 		request: 'ctx',
-		options: ['prefix'],
+		options: ['prefix', 'openApi'],
 	})
 	const prefix = options.prefix ?? ''
 	if (typeof prefix !== 'string' || !/^(?:\/[^/?#\s]+)*$/.test(prefix)) {
 		throw new KeywardError('invalid_option', 'prefix must be "" or a path such as "/account"')
 	}
+	const openApi = resolveOpenApiOption(options.openApi)
+	const document =
+		openApi === false
+			? undefined
+			: JSON.stringify(describeKeyManagementApi({ ...openApi, mount: prefix || '/' }))
 
 	return async function keyManagementMiddleware(ctx, next) {
+		if (document !== undefined && ctx.method === 'GET' && ctx.path === `${prefix}/openapi.json`) {
+			ctx.status = 200
+			ctx.type = 'application/json'
+			ctx.set('Cache-Control', 'no-cache')
+			ctx.body = document
+			return
+		}
 		const match = ctx.path.startsWith(prefix) ? ROUTE.exec(ctx.path.slice(prefix.length)) : null
 		const [, id, action] = match ?? []
 		const path =

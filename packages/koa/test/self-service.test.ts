@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { createKeyward } from '@keyward/core'
 import {
 	describeKeyManagementAttacks,
+	describeKeyManagementOpenApi,
 	describeKeyManagementRouter,
 	type KeyRouteMethod,
 	type KeyRouterAdapter,
@@ -45,6 +46,7 @@ const adapter: KeyRouterAdapter = {
 }
 
 describeKeyManagementAttacks(adapter)
+describeKeyManagementOpenApi(adapter)
 
 describeKeyManagementRouter(adapter, ({ setup, record }) => {
 	it('refuses a body another middleware read without parsing', async () => {

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import { AUDIT_ACTIONS, type AuditEntry, type AuditQuery, type AuditSink } from '@keyward/core/management'
 import { AUDIT_COLUMNS, auditListQuery, auditTableStatements, toAuditEntry } from './audit-sql.js'
 import type { Queryable } from './queryable.js'
@@ -48,6 +49,11 @@ export class PostgresAuditLog implements AuditSink {
 		if (typeof options?.client?.query !== 'function') {
 			throw new TypeError('PostgresAuditLog needs a client with a query(text, params) method')
 		}
+		rejectUnknownOptions(
+			options,
+			['client', 'schema', 'tablePrefix'] satisfies (keyof PostgresAuditLogOptions)[],
+			'PostgresAuditLog options',
+		)
 		// Validates schema and prefix the same way the store does.
 		this.#names = tableNames(options)
 		this.#client = options.client

@@ -162,6 +162,12 @@ END
 $keyward$`
 }
 
+/** Whether the migrations table exists; `to_regclass` answers NULL, without an error, for a missing schema too. */
+export function migrationsTableQuery(t: TableNames): string {
+	// The names are validated identifiers, quoted: no quote can end the literal.
+	return `SELECT to_regclass('${t.migrations}') IS NOT NULL AS present`
+}
+
 /** Reads the version the database is at. */
 export function versionQuery(t: TableNames): string {
 	return `SELECT coalesce(max(version), 0) AS version FROM ${t.migrations}`

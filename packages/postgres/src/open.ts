@@ -1,4 +1,6 @@
 import { resolve } from 'node:path'
+import { KeywardError } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import { PostgresStore } from './postgres-store.js'
 import { preparePrivateDir, tightenTree } from './private-dir.js'
 import type { Queryable } from './queryable.js'
@@ -8,13 +10,14 @@ import type { TableOptions } from './tables.js'
 export interface OpenPostgresStoreOptions extends TableOptions {
 	/**
 	 * `postgres://` or `postgresql://` URL of a PostgreSQL server, reached through a `pg` Pool.
-	 * When absent or empty (an unset environment variable), an embedded PGlite database is
-	 * opened instead (see `dataDir`).
+	 * When absent or empty (an unset environment variable), the embedded PGlite database in
+	 * `dataDir` is opened instead; with neither, `openPostgresStore` throws.
 	 */
 	url?: string | undefined
 	/**
 	 * PGlite data directory, created (with its parents) when missing; used when `url` is absent.
-	 * `'memory://'` keeps the database in memory. One process at a time may open a directory.
+	 * `'memory://'` keeps the database in memory, and every key is lost when the process ends: it
+	 * must be asked for, never a fallback. One process at a time may open a directory.
 	 *
 	 * On POSIX systems the directory is private to its owner, whatever the umask: a missing one is
 	 * created with mode 0700 (missing parents with 0755 at most, so other users cannot rename or
@@ -25,7 +28,7 @@ export interface OpenPostgresStoreOptions extends TableOptions {
 	 * so the store removes those bits. Files PostgreSQL creates while the database is open get
 	 * the modes it asks for (0600 for tables, indexes and WAL) less the umask; the 0700 directory
 	 * keeps all of them from other users. On Windows, permissions are left as they are.
-	 * @defaultValue 'memory://'
+	 * @defaultValue none: required when `url` is absent or empty
 	 */
 	dataDir?: string | undefined
 	/** Run `migrate()` before resolving. @defaultValue true */
@@ -75,6 +78,44 @@ async function importOptional<T>(name: string, purpose: string): Promise<T> {
 	}
 }
 
+const OPEN_OPTIONS: Record<keyof OpenPostgresStoreOptions, true> = {
+	url: true,
+	dataDir: true,
+	schema: true,
+	tablePrefix: true,
+	migrate: true,
+	poolSize: true,
+	connectTimeoutMs: true,
+	queryTimeoutMs: true,
+	onError: true,
+}
+
+/** Which database the options name; refuses options that name none, rather than guess one. */
+function chooseDatabase(options: Readonly<OpenPostgresStoreOptions>): { url: string } | { dataDir: string } {
+	if (typeof options !== 'object' || options === null) {
+		throw new KeywardError('invalid_option', 'openPostgresStore expects an options object')
+	}
+	rejectUnknownOptions(options, Object.keys(OPEN_OPTIONS), 'openPostgresStore options')
+	const { url, dataDir } = options
+	if (url !== undefined && typeof url !== 'string') throw new TypeError('url must be a string')
+	if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '')) {
+		throw new TypeError('dataDir must be a directory path or "memory://"')
+	}
+	if (url !== undefined && url !== '') {
+		if (!isPostgresUrl(url)) throw new TypeError('url must start with postgres:// or postgresql://')
+		return { url }
+	}
+	if (dataDir !== undefined) return { dataDir }
+	const why =
+		'url' in options
+			? `url is ${url === '' ? 'empty' : 'undefined'} (is its environment variable set?)`
+			: 'neither url nor dataDir was given'
+	throw new KeywardError(
+		'invalid_option',
+		`openPostgresStore needs a database: ${why}. Give url (postgres://...) for a server, dataDir for an embedded database on disk, or dataDir: 'memory://' for one in memory that loses every key when the process ends`,
+	)
+}
+
 function isPostgresUrl(url: string): boolean {
 	return /^postgres(ql)?:\/\//i.test(url)
 }
@@ -88,17 +129,15 @@ function isPostgresUrl(url: string): boolean {
  * const store = await openPostgresStore({ url: process.env.KEYWARD_PG_URL, dataDir: '.keyward/db' })
  * const keyward = createKeyward({ store })
  */
-export async function openPostgresStore(
-	options: Readonly<OpenPostgresStoreOptions> = {},
-): Promise<PostgresStore> {
+export async function openPostgresStore(options: Readonly<OpenPostgresStoreOptions>): Promise<PostgresStore> {
+	const database = chooseDatabase(options)
 	const tables: TableOptions = { schema: options.schema, tablePrefix: options.tablePrefix }
 	let store: PostgresStore
-	if (options.url !== undefined && options.url !== '') {
-		if (!isPostgresUrl(options.url)) throw new TypeError('url must start with postgres:// or postgresql://')
+	if ('url' in database) {
 		const pg = await importOptional<PgModule & { default?: PgModule }>('pg', 'A PostgreSQL url')
 		const { Pool } = pg.default ?? pg
 		const pool = new Pool({
-			connectionString: options.url,
+			connectionString: database.url,
 			max: options.poolSize ?? 10,
 			connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
 			query_timeout: options.queryTimeoutMs ?? 5000,
@@ -109,7 +148,7 @@ export async function openPostgresStore(
 		store = new PostgresStore({ ...tables, client: pool, onClose: () => pool.end() })
 	} else {
 		const { PGlite } = await importOptional<PGliteModule>('@electric-sql/pglite', 'An embedded database')
-		const dataDir = options.dataDir ?? 'memory://'
+		const { dataDir } = database
 		if (dataDir.startsWith('memory://')) {
 			const db = new PGlite(dataDir)
 			await db.waitReady

@@ -5,6 +5,7 @@ import {
 	type OwnerPatch,
 	type UsageCounter,
 } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { AuditEntry, AuditQuery, AuditStamp } from '@keyward/core/management'
 import type {
 	ChangeOptions,
@@ -19,7 +20,7 @@ import type {
 	RotationResult,
 } from '@keyward/core/testing'
 import { auditListQuery, toAuditEntry } from './audit-sql.js'
-import { migrationStatement, SCHEMA_VERSION, versionQuery } from './migrations.js'
+import { migrationStatement, migrationsTableQuery, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'
 import { patchAssignments, RECORD_COLUMNS, recordParams, toOwner, toRecord } from './rows.js'
 import { ownerStatements, prefixEnd, statements } from './statements.js'
@@ -71,6 +72,11 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		if (typeof options?.client?.query !== 'function') {
 			throw new TypeError('PostgresStore needs a client with a query(text, params) method')
 		}
+		rejectUnknownOptions(
+			options,
+			['client', 'schema', 'tablePrefix', 'onClose', 'audit'] satisfies (keyof PostgresStoreOptions)[],
+			'PostgresStore options',
+		)
 		this.client = options.client
 		this.#onClose = options.onClose
 		this.#audit = options.audit ?? true
@@ -94,8 +100,13 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		}
 	}
 
-	/** The schema version the tables are at (0 before the first `migrate()`). */
+	/**
+	 * The schema version the tables are at: 0 before the first `migrate()` (no tables, or not even
+	 * the schema). Reads only, so a read-only tool can tell a missing database from an empty one.
+	 */
 	async schemaVersion(): Promise<number> {
+		const { rows: found } = await this.client.query(migrationsTableQuery(this.tables))
+		if ((found[0] as { present?: unknown } | undefined)?.present !== true) return 0
 		const { rows } = await this.client.query(versionQuery(this.tables))
 		return Number((rows[0] as { version: unknown } | undefined)?.version ?? 0)
 	}

@@ -1,6 +1,8 @@
+import { KeywardError } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { RedisMessageListener } from './client.js'
 import { RedisInvalidationChannel } from './invalidation.js'
-import type { RedisBatchOptions } from './reservations.js'
+import { type RedisBatchOptions, resolveBatchOptions } from './reservations.js'
 import { RedisUsageCounter } from './usage-counter.js'
 
 /** Options of {@link connectRedis}. */
@@ -27,6 +29,14 @@ export interface ConnectRedisOptions {
 	 */
 	batch?: RedisBatchOptions | boolean | undefined
 }
+
+const CONNECT_OPTIONS: readonly (keyof ConnectRedisOptions)[] = [
+	'url',
+	'prefix',
+	'connectTimeoutMs',
+	'onError',
+	'batch',
+]
 
 /** What {@link connectRedis} opens: pass `usage` and `invalidation` to `createKeyward`. */
 export interface RedisConnection {
@@ -73,8 +83,15 @@ async function shut(client: NodeRedisClient): Promise<void> {
  * const keyward = createKeyward({ store, usage: redis.usage, invalidation: redis.invalidation })
  */
 export async function connectRedis(options: Readonly<ConnectRedisOptions>): Promise<RedisConnection> {
-	if (!/^rediss?:\/\//i.test(options?.url ?? ''))
-		throw new TypeError('url must start with redis:// or rediss://')
+	if (typeof options !== 'object' || options === null) {
+		throw new KeywardError('invalid_option', 'connectRedis expects an options object with a url')
+	}
+	rejectUnknownOptions(options, CONNECT_OPTIONS, 'connectRedis options')
+	if (options.batch !== undefined && options.batch !== false) resolveBatchOptions(options.batch)
+	if (!/^rediss?:\/\//i.test(options.url ?? '')) {
+		const got = options.url === undefined ? ' (url is undefined: is the environment variable set?)' : ''
+		throw new TypeError(`url must start with redis:// or rediss://${got}`)
+	}
 	let redis: NodeRedisModule
 	try {
 		redis = (await import('redis')) as unknown as NodeRedisModule

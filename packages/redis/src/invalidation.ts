@@ -1,4 +1,5 @@
 import type { InvalidationChannel } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { RedisCommandClient, RedisSubscriber } from './client.js'
 
 /** Options of {@link RedisInvalidationChannel}. */
@@ -41,6 +42,11 @@ export class RedisInvalidationChannel implements InvalidationChannel {
 				'RedisInvalidationChannel needs a subscriber with a subscribe(channel, listener) method',
 			)
 		}
+		rejectUnknownOptions(
+			options,
+			['publisher', 'subscriber', 'channel', 'onClose'] satisfies (keyof RedisInvalidationChannelOptions)[],
+			'RedisInvalidationChannel options',
+		)
 		this.#publisher = options.publisher
 		this.#subscriber = options.subscriber
 		this.channel = options.channel ?? 'keyward:invalidate'

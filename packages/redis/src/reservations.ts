@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { ConsumeAllResult, ConsumeResult, CounterLimit } from '@keyward/core/testing'
 import { pair, RELEASE, RESERVE, type Script } from './scripts.js'
 
@@ -14,6 +15,32 @@ export interface RedisBatchOptions {
 	 * counters of past periods are handed back too. @defaultValue 1000
 	 */
 	releaseAfterMs?: number | undefined
+}
+
+/**
+ * Check batch options (names and values) and fill in the defaults; `connectRedis` calls it before
+ * it connects, so a typo fails at once.
+ */
+export function resolveBatchOptions(options: Readonly<RedisBatchOptions> | boolean | undefined): {
+	max: number
+	releaseAfterMs: number
+} {
+	const given = typeof options === 'object' && options !== null ? options : {}
+	if (typeof options === 'object' && options !== null) {
+		rejectUnknownOptions(
+			options,
+			['maxReservation', 'releaseAfterMs'] satisfies (keyof RedisBatchOptions)[],
+			'batch options',
+		)
+	}
+	const max = given.maxReservation ?? 100
+	const releaseAfterMs = given.releaseAfterMs ?? 1000
+	if (!Number.isSafeInteger(max) || max < 1)
+		throw new TypeError('batch.maxReservation must be a positive integer')
+	if (!Number.isFinite(releaseAfterMs) || releaseAfterMs <= 0) {
+		throw new TypeError('batch.releaseAfterMs must be a positive number')
+	}
+	return { max, releaseAfterMs }
 }
 
 /** Reserved units of one key in one period, held by this instance. */
@@ -77,13 +104,7 @@ export class Reservations {
 	#timer: ReturnType<typeof setInterval> | undefined
 
 	constructor(backend: Backend, options: Readonly<RedisBatchOptions>) {
-		const max = options.maxReservation ?? 100
-		const releaseAfterMs = options.releaseAfterMs ?? 1000
-		if (!Number.isSafeInteger(max) || max < 1)
-			throw new TypeError('batch.maxReservation must be a positive integer')
-		if (!Number.isFinite(releaseAfterMs) || releaseAfterMs <= 0) {
-			throw new TypeError('batch.releaseAfterMs must be a positive number')
-		}
+		const { max, releaseAfterMs } = resolveBatchOptions(options)
 		this.#backend = backend
 		this.#max = max
 		this.#releaseAfterMs = releaseAfterMs

@@ -1,4 +1,5 @@
 import type { UsageCounter } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 import type { ConsumeAllResult, ConsumeResult, CounterLimit } from '@keyward/core/testing'
 import type { RedisCommandClient } from './client.js'
 import { type RedisBatchOptions, Reservations } from './reservations.js'
@@ -38,6 +39,15 @@ export interface RedisUsageCounterOptions {
 	batch?: RedisBatchOptions | boolean | undefined
 }
 
+const COUNTER_OPTIONS: readonly (keyof RedisUsageCounterOptions)[] = [
+	'client',
+	'prefix',
+	'expireAt',
+	'onClose',
+	'now',
+	'batch',
+]
+
 /**
  * Quota counters in Redis: each `consume` is one server-side script, so any number of
  * instances share a limit exactly. A counter lives in one key per key id and period,
@@ -70,6 +80,7 @@ export class RedisUsageCounter implements UsageCounter {
 		if (typeof options?.client?.sendCommand !== 'function') {
 			throw new TypeError('RedisUsageCounter needs a client with a sendCommand(args) method')
 		}
+		rejectUnknownOptions(options, COUNTER_OPTIONS, 'RedisUsageCounter options')
 		this.#client = options.client
 		this.prefix = options.prefix ?? 'keyward:'
 		this.#expireAt = options.expireAt ?? defaultCounterExpiry

@@ -32,11 +32,15 @@ export function asTokenClaims(payload: JWTPayload): TokenClaims | null {
 	const { iss, sub, aud, exp, iat, jti } = payload
 	const nbf = payload.nbf ?? iat
 	const keyId: unknown = payload.key_id
+	const clientId: unknown = payload.client_id
 	const scope: unknown = payload.scope
 	if (typeof iss !== 'string' || typeof sub !== 'string' || sub.length === 0) return null
 	if (typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return null
 	if (!isNumericDate(exp) || !isNumericDate(iat) || !isNumericDate(nbf)) return null
-	if (typeof keyId !== 'string' || keyId.length === 0 || typeof scope !== 'string') return null
+	// RFC 9068 requires jti and client_id; keyward's client is the API key, so both ids agree.
+	if (typeof jti !== 'string' || jti.length === 0) return null
+	if (typeof keyId !== 'string' || keyId.length === 0 || clientId !== keyId || typeof scope !== 'string')
+		return null
 	if (parseScope(scope) === null) return null
 	return Object.freeze({
 		...payload,
@@ -46,7 +50,8 @@ export function asTokenClaims(payload: JWTPayload): TokenClaims | null {
 		exp,
 		iat,
 		nbf,
-		jti: typeof jti === 'string' ? jti : '',
+		jti,
+		client_id: keyId,
 		key_id: keyId,
 		scope,
 	})

@@ -102,7 +102,8 @@ function isKeyInfo(source: object): source is KeyInfo {
 
 /**
  * Create a token issuer: the edge service trades API keys for short-lived signed tokens
- * (`typ: at+jwt`, `sub` = key owner, `key_id`, `scope`), which internal services verify offline.
+ * (RFC 9068 JWT access tokens: `typ: at+jwt`, `sub` = key owner, `client_id` = `key_id` = the API
+ * key's id, `scope`), which internal services verify offline.
  * @example
  * const issuer = createTokenIssuer({
  *   keyward,
@@ -154,6 +155,7 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 	}
 
 	async function mint(source: MintSource, mintOptions: Readonly<MintOptions> = {}): Promise<MintResult> {
+		checkOptionNames(mintOptions, ['scopes', 'ttlMs'], 'mint options')
 		const lifetimeMs = mintOptions.ttlMs ?? ttlMs
 		if (!Number.isSafeInteger(lifetimeMs) || lifetimeMs < 1000 || lifetimeMs > ttlMs) {
 			throw new KeywardError('invalid_argument', `mint ttlMs must be an integer from 1000 to ${ttlMs}`)
@@ -182,10 +184,15 @@ export function createTokenIssuer(options: Readonly<TokenIssuerOptions>): TokenI
 			iat,
 			nbf: iat,
 			jti: randomUUID(),
+			client_id: key.id,
 			key_id: key.id,
 			scope: scopes.join(' '),
 		})
-		const token = await new SignJWT({ key_id: claims.key_id, scope: claims.scope })
+		const token = await new SignJWT({
+			client_id: claims.client_id,
+			key_id: claims.key_id,
+			scope: claims.scope,
+		})
 			.setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'at+jwt' })
 			.setIssuer(iss)
 			.setSubject(claims.sub)

@@ -1,5 +1,6 @@
 import { KeywardError } from '@keyward/core'
 import type { JSONWebKeySet, JWK } from 'jose'
+import { checkOptionNames } from './options.js'
 import { checkSigningKey, type SigningKey } from './signing-key.js'
 import type { SigningAlgorithm } from './types.js'
 
@@ -137,6 +138,7 @@ export function createKeyRing(
 			add(checkSigningKey(key, 'publish()'), 'next')
 		},
 		rotate(options = {}) {
+			checkOptionNames(options, ['next'], 'rotate options')
 			prune()
 			const next = entries.find((e) => e.state === 'next')
 			if (next === undefined) {
@@ -161,6 +163,7 @@ export function createKeyRing(
 			if (staged !== undefined) add(staged, 'next')
 		},
 		retire(kid, options = {}) {
+			checkOptionNames(options, ['at'], 'retire options')
 			const entry = find(kid)
 			if (entry.state === 'signing') throw misuse('The signing key cannot be retired; rotate() first')
 			const at = options.at

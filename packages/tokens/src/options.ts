@@ -1,39 +1,15 @@
 import { KeywardError } from '@keyward/core'
+import { rejectUnknownOptions } from '@keyward/core/adapter'
 
 /** Throw `KeywardError('invalid_option')`; options are checked when a factory runs, not per request. */
 export function fail(message: string): never {
 	throw new KeywardError('invalid_option', message)
 }
 
-function editDistance(a: string, b: string): number {
-	let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-	for (let i = 1; i <= a.length; i++) {
-		const current = [i]
-		for (let j = 1; j <= b.length; j++) {
-			const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)
-			current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution)
-		}
-		previous = current
-	}
-	return previous[b.length] as number
-}
-
 /** Refuse a non-object and any option not in `known`, suggesting the closest known name. */
 export function checkOptionNames(options: unknown, known: readonly string[], where: string): void {
 	if (typeof options !== 'object' || options === null) fail(`${where} expects an options object`)
-	for (const name of Object.keys(options)) {
-		if (known.includes(name)) continue
-		let best: string | undefined
-		let bestDistance = 4
-		for (const candidate of known) {
-			const d = editDistance(name.toLowerCase(), candidate.toLowerCase())
-			if (d < bestDistance) {
-				best = candidate
-				bestDistance = d
-			}
-		}
-		fail(`Unknown option "${name}" in ${where}${best === undefined ? '' : ` (did you mean "${best}"?)`}`)
-	}
+	rejectUnknownOptions(options, known, where)
 }
 
 /** A non-empty single-line string, or throw. */

@@ -1,5 +1,6 @@
 import { KeywardError } from '@keyward/core'
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import { checkOptionNames } from './options.js'
 import type { SigningAlgorithm } from './types.js'
 
 /** A private key that signs tokens, with its public half as published in the JWKS. */
@@ -90,6 +91,7 @@ async function build(
 export async function generateSigningKey(
 	options: Readonly<GenerateSigningKeyOptions> = {},
 ): Promise<SigningKey> {
+	checkOptionNames(options, ['alg', 'kid', 'extractable'], 'generateSigningKey options')
 	const alg = checkAlg(options.alg ?? 'EdDSA')
 	const { privateKey, publicKey } = await generateKeyPair(alg, {
 		extractable: options.extractable ?? false,
@@ -111,6 +113,7 @@ export async function importSigningKey(
 	if (typeof jwk !== 'object' || jwk === null || typeof jwk.d !== 'string') {
 		throw invalid('importSigningKey expects a private JWK')
 	}
+	checkOptionNames(options, ['alg', 'kid', 'extractable'], 'importSigningKey options')
 	const derived =
 		jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
 			? 'EdDSA'

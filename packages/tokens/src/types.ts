@@ -5,8 +5,9 @@ import type { CredentialHiding } from '@keyward/core/adapter'
 export type SigningAlgorithm = 'EdDSA' | 'ES256'
 
 /**
- * The claims of a token minted by a {@link TokenIssuer}. Registered claims follow RFC 7519; the
- * token's header carries `typ: "at+jwt"` (RFC 9068) and the `kid` of the key that signed it.
+ * The claims of a token minted by a {@link TokenIssuer}: a JWT access token as RFC 9068 profiles it,
+ * with every claim it requires (`iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`) and `scope`.
+ * The header carries `typ: "at+jwt"` and the `kid` of the key that signed it.
  */
 export interface TokenClaims {
 	/** Issuer: the edge service's identifier, compared exactly. */
@@ -21,9 +22,14 @@ export interface TokenClaims {
 	readonly iat: number
 	/** Not valid before, in seconds since the epoch (the issue time). */
 	readonly nbf: number
-	/** Unique id of this token, for logs and audit trails. */
+	/** Unique id of this token (a random UUID), for logs and audit trails. */
 	readonly jti: string
-	/** Id of the API key the token was minted from (a public id, never the key). */
+	/**
+	 * RFC 9068's client: the API key the token was minted from, by its public id. The key is the
+	 * client that authenticated at the token endpoint; the same value as `key_id`.
+	 */
+	readonly client_id: string
+	/** Id of the API key the token was minted from (a public id, never the key); equals `client_id`. */
 	readonly key_id: string
 	/** Granted scopes, space-delimited (RFC 9068); `''` grants nothing. */
 	readonly scope: string

@@ -193,6 +193,7 @@ export function createTokenVerifier(options: Readonly<TokenVerifierOptions>): To
 		token: string,
 		checkOptions: Readonly<TokenCheckOptions> = {},
 	): Promise<TokenVerifyResult> {
+		checkOptionNames(checkOptions, ['scopes'], 'verify options')
 		const required = checkOptions.scopes ?? []
 		if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
 			return reject('invalid_token')
@@ -206,7 +207,8 @@ export function createTokenVerifier(options: Readonly<TokenVerifierOptions>): To
 				typ: 'at+jwt',
 				clockTolerance: tolerance,
 				currentDate: new Date(now()),
-				requiredClaims: ['exp', 'iat', 'sub'],
+				// Every claim RFC 9068 requires; iss and aud are compared above.
+				requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
 			}))
 		} catch (error) {
 			if (error instanceof JwksUnavailable) return reject('unavailable')

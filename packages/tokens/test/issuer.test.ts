@@ -28,6 +28,7 @@ describe('mint', () => {
 			nbf: iat,
 			exp: iat + 300,
 			jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+			client_id: info.id,
 			key_id: info.id,
 			scope: 'reports:read users:*',
 		})

@@ -70,6 +70,7 @@ export function claimsAt(nowMs: number, overrides: Record<string, unknown> = {})
 		nbf: iat,
 		exp: iat + 300,
 		jti: 'test-jti',
+		client_id: 'abcd1234',
 		key_id: 'abcd1234',
 		scope: 'reports:read',
 		...overrides,
@@ -213,6 +214,13 @@ export function rejectionCases(fixture: () => Fixture): RejectionCase[] {
 		{
 			name: 'wrong typ',
 			token: () => forge(key('signing'), claimsAt(now()), { typ: 'JWT' }),
+			status: 401,
+			code: 'invalid_token',
+			error: 'invalid_token',
+		},
+		{
+			name: 'no client_id claim (RFC 9068 requires it)',
+			token: () => forge(key('signing'), claimsAt(now(), { client_id: undefined })),
 			status: 401,
 			code: 'invalid_token',
 			error: 'invalid_token',

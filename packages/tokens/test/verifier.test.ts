@@ -75,6 +75,11 @@ describe('verify', () => {
 		})
 	})
 
+	it('takes the media type form of typ that RFC 9068 allows', async () => {
+		const token = await forge(f.signing, claimsAt(f.clock.ms), { typ: 'application/at+jwt' })
+		expect(await verifierWith().verify(token)).toMatchObject({ ok: true, claims: { client_id: 'abcd1234' } })
+	})
+
 	it('refuses claims keyward does not mint, even when signed', async () => {
 		const bad: Record<string, unknown>[] = [
 			{ sub: undefined },
@@ -82,6 +87,12 @@ describe('verify', () => {
 			{ scope: 42 },
 			{ scope: 'a  b' },
 			{ key_id: '' },
+			{ client_id: undefined },
+			{ client_id: 'someone-else' },
+			{ jti: undefined },
+			{ jti: '' },
+			{ aud: undefined },
+			{ iss: undefined },
 			{ exp: undefined },
 			{ iat: undefined },
 			{ exp: 1.5e20 },
