@@ -37,7 +37,7 @@ const autocannonBin = join(
 	'autocannon.js',
 )
 const serverScript = join(benchDir, 'http', 'server.mjs')
-const bareOf = { express: 'express-bare', koa: 'koa-bare' }
+const bareOf = { express: 'express-bare', koa: 'koa-bare', fastify: 'fastify-bare', hono: 'hono-bare' }
 
 const env = { pgUrl, redisUrl, schema: uniqueName('kwbench'), prefix: `${uniqueName('kwbench')}:` }
 const services = { pg: await reachable(pgUrl, 5432), redis: await reachable(redisUrl, 6379) }

@@ -9,9 +9,9 @@ export const QUOTA = 1_000_000_000_000
 const sha256 = (text) => crypto.hash('sha256', text, 'hex')
 
 /**
- * @typedef {{ framework: 'express' | 'koa', label: string, needs?: ('pg' | 'redis')[], setup: (env: Env) => Promise<Setup> }} Row
+ * @typedef {{ framework: 'express' | 'koa' | 'fastify' | 'hono', label: string, needs?: ('pg' | 'redis')[], setup: (env: Env) => Promise<Setup> }} Row
  * @typedef {{ pgUrl: string, redisUrl: string, schema: string, prefix: string }} Env
- * @typedef {{ use?: unknown[], key?: string, close?: () => Promise<void> }} Setup
+ * @typedef {{ use?: unknown[], plugin?: [unknown, object], key?: string, close?: () => Promise<void> }} Setup
  */
 
 /** Hand-written check: SHA-256 of the header, one Map lookup. What a careful engineer writes in ten lines. */
@@ -44,6 +44,16 @@ async function expressKeyward(keyward, key) {
 
 async function koaKeyward(keyward, key) {
 	const { apiKeyAuth } = await import('@keyward/koa')
+	return { use: [apiKeyAuth(keyward)], key, close: () => keyward.close() }
+}
+
+async function fastifyKeyward(keyward, key) {
+	const { keywardAuth } = await import('@keyward/fastify')
+	return { plugin: [keywardAuth, { keyward }], key, close: () => keyward.close() }
+}
+
+async function honoKeyward(keyward, key) {
+	const { apiKeyAuth } = await import('@keyward/fetch/hono')
 	return { use: [apiKeyAuth(keyward)], key, close: () => keyward.close() }
 }
 
@@ -172,6 +182,62 @@ export const ROWS = {
 		setup: async () => {
 			const { keyward, key } = await keywardOnMemory()
 			return koaKeyward(keyward, key)
+		},
+	},
+	'fastify-bare': {
+		framework: 'fastify',
+		label: 'Fastify 5, no auth',
+		setup: async () => ({}),
+	},
+	'fastify-handwritten': {
+		framework: 'fastify',
+		label: 'Fastify 5 + hand-written SHA-256 + Map',
+		setup: async () => {
+			const { key, keys } = handWrittenKeys()
+			const check = (request, reply, done) => {
+				const presented = request.headers['x-api-key']
+				const found = typeof presented === 'string' ? keys.get(sha256(presented)) : undefined
+				if (found === undefined) return reply.code(401).send({ detail: 'Invalid API key' })
+				request.apiKeyRecord = found
+				done()
+			}
+			return { use: [check], key }
+		},
+	},
+	'fastify-keyward': {
+		framework: 'fastify',
+		label: 'Fastify 5 + keyward (MemoryStore, quota)',
+		setup: async () => {
+			const { keyward, key } = await keywardOnMemory()
+			return fastifyKeyward(keyward, key)
+		},
+	},
+	'hono-bare': {
+		framework: 'hono',
+		label: 'Hono 4 on @hono/node-server, no auth',
+		setup: async () => ({}),
+	},
+	'hono-handwritten': {
+		framework: 'hono',
+		label: 'Hono 4 on @hono/node-server + hand-written SHA-256 + Map',
+		setup: async () => {
+			const { key, keys } = handWrittenKeys()
+			const check = async (c, next) => {
+				const presented = c.req.header('x-api-key')
+				const found = presented === undefined ? undefined : keys.get(sha256(presented))
+				if (found === undefined) return c.json({ detail: 'Invalid API key' }, 401)
+				c.set('apiKeyRecord', found)
+				await next()
+			}
+			return { use: [check], key }
+		},
+	},
+	'hono-keyward': {
+		framework: 'hono',
+		label: 'Hono 4 on @hono/node-server + keyward (MemoryStore, quota)',
+		setup: async () => {
+			const { keyward, key } = await keywardOnMemory()
+			return honoKeyward(keyward, key)
 		},
 	},
 }

@@ -21,6 +21,22 @@ if (row.framework === 'express') {
 		res.json(body)
 	})
 	server = app.listen(0, '127.0.0.1')
+} else if (row.framework === 'fastify') {
+	const { default: Fastify } = await import('fastify')
+	const app = Fastify()
+	if (setup.plugin !== undefined) await app.register(...setup.plugin)
+	for (const hook of setup.use ?? []) app.addHook('onRequest', hook)
+	app.decorateRequest('apiKeyRecord', null)
+	app.get('/', async () => body)
+	await app.listen({ port: 0, host: '127.0.0.1' })
+	server = app.server
+} else if (row.framework === 'hono') {
+	const { Hono } = await import('hono')
+	const { serve } = await import('@hono/node-server')
+	const app = new Hono()
+	for (const middleware of setup.use ?? []) app.use(middleware)
+	app.get('/', (c) => c.json(body))
+	server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
 } else {
 	const { default: Koa } = await import('koa')
 	const app = new Koa()
@@ -30,7 +46,7 @@ if (row.framework === 'express') {
 	})
 	server = app.listen(0, '127.0.0.1')
 }
-await new Promise((resolve) => server.once('listening', resolve))
+if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
 
 process.on('message', async (message) => {
 	if (message === 'cpu') {

@@ -7,6 +7,9 @@ const PACKAGES = [
 	'@keyward/core',
 	'express',
 	'koa',
+	'fastify',
+	'hono',
+	'@hono/node-server',
 	'passport',
 	'passport-headerapikey',
 	'better-auth',
@@ -80,6 +83,8 @@ function targets(http, micro, scale) {
 				},
 		],
 		['Koa + keyward ≥ 0.85 × bare Koa', ratioTarget('koa-keyward', 0.85)],
+		['Fastify + keyward ≥ 0.85 × bare Fastify', ratioTarget('fastify-keyward', 0.85)],
+		['Hono on Node + keyward ≥ 0.85 × bare Hono on Node', ratioTarget('hono-keyward', 0.85)],
 		[
 			'Express + keyward (PostgreSQL + Redis, exact) ≥ 0.80 × bare',
 			ratioTarget('express-keyward-pg-redis', 0.8),

@@ -37,6 +37,6 @@ describeAdapterHostileRequests({
 		listener(keyward, record, (req) => ({ id: req.apiKey?.id ?? null, url: req.url })),
 })
 describeAdapterFuzz({
-	answersUnroutedWith404: false,
+	answersUnroutedWith: false,
 	listener: (keyward, record) => listener(keyward, record, (req) => ({ id: req.apiKey?.id ?? null })),
 })

@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
 	answerProblem,
+	type HeaderView,
 	hostileRequest,
 	inject,
 	type Keyring,
@@ -24,8 +25,14 @@ export interface FuzzAdapter {
 	 * framework's error handling go to `record.error`.
 	 */
 	listener(keyward: Keyward, record: { enter(): void; error(error: unknown): void }): RequestListener
-	/** The framework answers 404 itself, before any middleware, to targets its URL parser rejects (Express). */
-	readonly answersUnroutedWith404: boolean
+	/**
+	 * What the framework answers itself, before any middleware, to targets its URL parser rejects:
+	 * 404 (Express), 400 (Fastify), or `false` when every target reaches the middleware. Such an
+	 * answer must not hold key text either.
+	 */
+	readonly answersUnroutedWith: 400 | 404 | false
+	/** How the adapter reads repeated headers: Node's raw list, or a Web `Headers`. @defaultValue 'node' */
+	readonly headers?: HeaderView | undefined
 }
 
 /**
@@ -74,10 +81,17 @@ export function describeAdapterFuzz(adapter: FuzzAdapter): void {
 		const before = routed
 		const answer = await inject(app, request)
 		if (routed === before) {
-			const allowed = adapter.answersUnroutedWith404 && answer.status === 404
-			return { outcome: 'unrouted', problem: allowed ? undefined : `${answer.status} unrouted` }
+			const allowed = answer.status === adapter.answersUnroutedWith
+			const leaked =
+				ring.pattern.test(answer.raw) || [...ring.valid.keys()].some((k) => answer.raw.includes(k))
+			const problem = !allowed
+				? `${answer.status} unrouted`
+				: leaked
+					? 'key text in an unrouted answer'
+					: undefined
+			return { outcome: 'unrouted', problem }
 		}
-		const problem = answerProblem(request, answer, ring)
+		const problem = answerProblem(request, answer, ring, adapter.headers)
 		const outcome =
 			answer.status === 200 || request.method === 'HEAD'
 				? `${answer.status}`

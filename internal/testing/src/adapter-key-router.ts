@@ -12,6 +12,24 @@ export interface HeaderReader {
 	get(name: string): string | undefined
 }
 
+/**
+ * The suites' policy, whose functions read the caller's headers with `get`, for a framework whose
+ * request (`R`: Fastify's request, Hono's context) has no `get`: `reader` makes one of it. Anything
+ * but a function is passed on as it is, for the option checks to see.
+ */
+export function policyFor<R>(
+	policy: KeyManagementPolicy<HeaderReader>,
+	reader: (request: R) => HeaderReader,
+): KeyManagementPolicy<R> {
+	const { owner, allowedScopes, actor } = policy
+	const wrapped: Record<string, unknown> = { ...policy }
+	if (typeof owner === 'function') wrapped.owner = (request: R) => owner(reader(request))
+	if (typeof allowedScopes === 'function')
+		wrapped.allowedScopes = (request: R, who: string) => allowedScopes(reader(request), who)
+	if (typeof actor === 'function') wrapped.actor = (request: R, who: string) => actor(reader(request), who)
+	return wrapped as unknown as KeyManagementPolicy<R>
+}
+
 /** HTTP methods the key-management routes use. */
 export type KeyRouteMethod = 'get' | 'post' | 'delete'
 

@@ -245,9 +245,20 @@ function headerValues(request: PlainRequest, name: string): string[] {
 	return out
 }
 
-/** `Authorization: Apikey <key>`; Node keeps the first of repeated headers, the contract refuses repeats. */
-function fromAuthorization(request: PlainRequest): Found {
-	const values = headerValues(request, 'authorization')
+/**
+ * How an adapter sees repeated headers: as Node's list of raw headers (`'node'`), or as a Web
+ * `Headers` does (`'web'`): one value, the repeated ones joined with ", ", which cannot be told
+ * from one value holding ", ".
+ */
+export type HeaderView = 'node' | 'web'
+
+/**
+ * `Authorization: Apikey <key>`; Node keeps the first of repeated headers, the contract refuses
+ * repeats. Seen through a Web `Headers`, every ", "-separated part of the joined value counts as one.
+ */
+function fromAuthorization(request: PlainRequest, view: HeaderView): Found {
+	const raw = headerValues(request, 'authorization')
+	const values = view === 'web' && raw.length > 0 ? raw.join(', ').split(', ') : raw
 	const first = values[0]
 	if (first === undefined) return undefined
 	const gap = first.search(/[ \t]/)
@@ -285,11 +296,11 @@ function fromQuery(request: PlainRequest): Found {
  * The outcome the contract (design.md, "Extraction") prescribes for `request` against an app with
  * `apiKeyAuth(keyward)` and default options, written from the contract rather than from core's code.
  */
-export function expectedOutcome(request: PlainRequest, ring: Keyring): Expected {
+export function expectedOutcome(request: PlainRequest, ring: Keyring, view: HeaderView = 'node'): Expected {
 	if (request.method === 'OPTIONS' && headerValues(request, 'access-control-request-method').length > 0) {
 		return { status: 200, id: null }
 	}
-	const all = [fromAuthorization(request), fromHeader(request), fromQuery(request)]
+	const all = [fromAuthorization(request, view), fromHeader(request), fromQuery(request)]
 	if (all.includes('ambiguous')) return { status: 401, code: 'ambiguous' }
 	const present = all.filter(
 		(f): f is { bad: true } | { key: string } => f !== undefined && f !== 'ambiguous',
@@ -313,8 +324,13 @@ export function expectedOutcome(request: PlainRequest, ring: Keyring): Expected 
  * no key text anywhere in the bytes), or `undefined` when it is. The app's final handler must answer
  * `{ id: <authenticated key id or null> }`.
  */
-export function answerProblem(request: PlainRequest, answer: HttpAnswer, ring: Keyring): string | undefined {
-	const expected = expectedOutcome(request, ring)
+export function answerProblem(
+	request: PlainRequest,
+	answer: HttpAnswer,
+	ring: Keyring,
+	view: HeaderView = 'node',
+): string | undefined {
+	const expected = expectedOutcome(request, ring, view)
 	if (answer.status !== expected.status)
 		return `status ${answer.status}, expected ${JSON.stringify(expected)}`
 	const keys = [...ring.valid.keys(), ...ring.revoked, ...ring.unknown]

@@ -33,6 +33,7 @@ export {
 	type KeyRouteMethod,
 	type KeyRouterAdapter,
 	type KeyRouterHelpers,
+	policyFor,
 } from './adapter-key-router.js'
 export { describeKeyManagementAttacks } from './adapter-key-router-attacks.js'
 export { describeKeyManagementOpenApi } from './adapter-key-router-openapi.js'
@@ -51,6 +52,7 @@ export {
 } from './endless-body.js'
 export {
 	answerProblem,
+	type HeaderView,
 	type HttpAnswer,
 	hostileRequest,
 	inject,
@@ -63,6 +65,7 @@ export {
 export { type Load, type LoadSample, startLoad } from './load.js'
 export { uniqueName } from './names.js'
 export { type NodeProcess, startNodeProcess } from './processes.js'
+export { expectFiveMinuteExample, readmeBlock, startReadmeExample } from './readme.js'
 export {
 	type ReportKeyServer,
 	type ReportSignatureHeaders,

@@ -11,7 +11,13 @@ export {
 	type RequestCopies,
 } from './credential-hiding.js'
 export { isSameOriginRequest, type SameOriginCheck } from './cross-site.js'
-export { KEY_MANAGEMENT_BODY_LIMIT, readKeyManagementBody } from './key-management-body.js'
+export {
+	type BodySource,
+	KEY_MANAGEMENT_BODY_LIMIT,
+	readKeyManagementBody,
+	readKeyManagementBodyFrom,
+} from './key-management-body.js'
+export { createLogRedactor } from './log-redaction.js'
 export {
 	isPreflight,
 	type MiddlewareHost,

@@ -20,6 +20,8 @@ export type NodeRequest = RequestLike & { method?: string | undefined }
 export interface FrameworkBinding<C, Skip> {
 	/** The middleware's name in option errors: `'apiKeyAuth'`. */
 	readonly name: string
+	/** Option names the adapter adds and reads itself (a Web adapter's `client`); core lets them pass. */
+	readonly options?: readonly string[] | undefined
 	/** The Node request of `context`. */
 	request(context: C): NodeRequest
 	/** The client address, honouring the framework's trust-proxy setting; read only for a `failureLimit`. */
@@ -59,6 +61,7 @@ export function createAuthenticator<C, Skip>(
 ): (context: C) => Promise<boolean> {
 	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
 		name: binding.name,
+		options: binding.options,
 		// The context is the request itself (Express), or was left on it by `authenticate`.
 		client: (req) => binding.client((req as WithContext<C>)[CONTEXT] ?? (req as C)),
 	})

@@ -51,7 +51,11 @@ export function reportSignature(
 	const signature = headers['github-public-key-signature']
 	if (typeof keyId !== 'string' || typeof signature !== 'string') return null
 	if (!KEY_ID.test(keyId) || !BASE64.test(signature)) return null
-	return { keyId, signature: Buffer.from(signature, 'base64') }
+	const bytes = Buffer.from(signature, 'base64')
+	// Node decodes leniently (a stray trailing character is dropped): accept only canonical base64,
+	// so that one signature has one spelling.
+	if (bytes.toString('base64') !== signature) return null
+	return { keyId, signature: bytes }
 }
 
 /** Whether `signature` is `key`'s ECDSA P-256 SHA-256 signature (DER) of exactly these bytes. */

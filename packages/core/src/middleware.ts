@@ -43,6 +43,8 @@ export interface ResolvedMiddlewareOptions<Skip> {
 export interface MiddlewareHost {
 	/** `'apiKeyAuth'`, for error messages. */
 	readonly name: string
+	/** Option names the adapter adds and reads itself; accepted besides core's. */
+	readonly options?: readonly string[] | undefined
 	/** The client address honouring the framework's trust-proxy setting (`req.ip`); read only when a `failureLimit` is configured. */
 	readonly client?: ((req: RequestLike) => string | undefined) | undefined
 }
@@ -80,7 +82,8 @@ export function resolveMiddlewareOptions<Skip>(
 		throw new KeywardError('invalid_argument', `${host.name} expects a keyward instance from createKeyward()`)
 	}
 	if (typeof options !== 'object' || options === null) fail(`${host.name} options must be an object`)
-	rejectUnknownOptions(options, MIDDLEWARE_OPTIONS, `${host.name} options`)
+	const known = host.options === undefined ? MIDDLEWARE_OPTIONS : [...MIDDLEWARE_OPTIONS, ...host.options]
+	rejectUnknownOptions(options, known, `${host.name} options`)
 	const { optional, skip, preflight, scopes, hideCredentials, cost } = options
 	if (optional !== undefined && typeof optional !== 'boolean') fail('optional must be true or false')
 	if (skip !== undefined && typeof skip !== 'function') fail('skip must be a function')

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeyward, MemoryStore } from '../src/index.js'
+import { reportSignature } from '../src/leak-report-format.js'
 import { createReportKeySet } from '../src/leak-report-keys.js'
 import {
 	createLeakReportReceiver,
@@ -274,5 +275,40 @@ describe('createReportKeySet', () => {
 		expect((await keys.find('k1')).ok).toBe(true)
 		for (const id of ['p384', 'ed', 'junk'])
 			expect(await keys.find(id)).toEqual({ ok: false, reason: 'unknown' })
+	})
+})
+
+describe('reportSignature', () => {
+	const der = sign('sha256', Buffer.from('[]'), { key: pair.privateKey, dsaEncoding: 'der' })
+	const canonical = der.toString('base64')
+	const headers = (signature: string) => ({
+		'github-public-key-identifier': 'k1',
+		'github-public-key-signature': signature,
+	})
+
+	it('reads a canonical base64 signature as its bytes', () => {
+		expect(reportSignature(headers(canonical))).toEqual({ keyId: 'k1', signature: der })
+	})
+
+	it('refuses every other spelling of the same bytes, which a lenient decoder would accept', () => {
+		const spellings = [
+			...'ABCxyz019+/'.split('').map((c) => `${canonical}${c}`),
+			`${canonical}=`,
+			`${canonical.replace(/=+$/, '')}`,
+		].filter((text) => text !== canonical && Buffer.from(text, 'base64').equals(der))
+		expect(spellings.length).toBeGreaterThan(0)
+		for (const text of spellings) expect(reportSignature(headers(text)), text).toBeNull()
+	})
+
+	it('never throws, and returns only signatures whose base64 is the header', () => {
+		fc.assert(
+			fc.property(fc.string({ maxLength: 120 }), fc.string({ maxLength: 300 }), (keyId, signature) => {
+				const read = reportSignature({
+					'github-public-key-identifier': keyId,
+					'github-public-key-signature': signature,
+				})
+				if (read !== null) expect(read.signature.toString('base64')).toBe(signature)
+			}),
+		)
 	})
 })

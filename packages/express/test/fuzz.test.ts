@@ -4,7 +4,7 @@ import { apiKeyAuth } from '../src/index.js'
 
 describeAdapterFuzz({
 	// Express answers 404 itself to a target its URL parser rejects, before any middleware runs.
-	answersUnroutedWith404: true,
+	answersUnroutedWith: 404,
 	listener(keyward, record) {
 		const recordError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
 			record.error(error)

@@ -3,7 +3,7 @@ import Koa from 'koa'
 import { apiKeyAuth } from '../src/index.js'
 
 describeAdapterFuzz({
-	answersUnroutedWith404: false,
+	answersUnroutedWith: false,
 	listener(keyward, record) {
 		const app = new Koa()
 		app.on('error', (error: unknown) => record.error(error))

@@ -1,0 +1,5 @@
+import { describeAdapterExtraction, useHarness } from '@keyward/internal-testing'
+import { adapter } from './app.js'
+
+useHarness()
+describeAdapterExtraction(adapter)
