@@ -301,11 +301,18 @@ export function describeKeyManagementRouter(
 			expect([tooMuch.status, tooMuch.body.code]).toEqual([403, 'quota_not_allowed'])
 			const own = await created('alice', { monthlyQuota: 10 })
 			const listed = await call(app, 'get', '/keys', 'alice')
-			expect(listed.body.account).toMatchObject({ id: 'alice', monthlyQuota: 50, usage: { used: 0, limit: 50 } })
+			expect(listed.body.account).toMatchObject({
+				id: 'alice',
+				monthlyQuota: 50,
+				usage: { used: 0, limit: 50 },
+			})
 			expect((await call(app, 'get', '/keys', 'bob')).body.account).toBeNull()
 			await keyward.setOwner('alice', { disabled: true })
 			const off = await call(app, 'post', '/keys', 'alice', {})
-			expect([off.status, off.body]).toEqual([403, { detail: 'The account is disabled', code: 'owner_disabled' }])
+			expect([off.status, off.body]).toEqual([
+				403,
+				{ detail: 'The account is disabled', code: 'owner_disabled' },
+			])
 			const rotate = await call(app, 'post', `/keys/${own.info.id}/rotate`, 'alice', {})
 			expect(rotate.status).toBe(403)
 			expect((await call(app, 'post', `/keys/${own.info.id}/revoke`, 'alice')).status).toBe(200)
