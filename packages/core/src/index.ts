@@ -21,6 +21,7 @@ export type { KeywardOptions } from './options.js'
 export type { QuotaPeriodOptions } from './quota-period.js'
 export { redactHeaders, redactText, redactUrl } from './redact.js'
 export { checkScopes } from './scopes.js'
+export type { CreateSessionOptions, CreateSessionResult, SessionOptions } from './session-types.js'
 export type { KeyStore, UsageCounter } from './store-types.js'
 export type {
 	HideCredentials,

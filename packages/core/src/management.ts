@@ -20,4 +20,5 @@ export {
 	KeyManagementRefusal,
 	type KeyManagerHost,
 } from './key-management-policy.js'
+export type { CreatedSession, EndSessionOptions, SessionInfo } from './session-types.js'
 export type { AuditAction, AuditEntry, AuditQuery, AuditStamp } from './store-types.js'
