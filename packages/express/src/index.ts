@@ -1,2 +1,3 @@
 export { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from './api-key-auth.js'
 export { type KeyManagementOptions, keyManagementRouter } from './self-service.js'
+export { type SessionHandlerOptions, sessionLogin, sessionLogout } from './session.js'
