@@ -1,8 +1,16 @@
 import type { KeyInfo } from '@keyward/core'
+import type { SessionAuthOptions, SessionCookieOptions } from '@keyward/core/adapter'
 import type { AuthExports, AuthOptions } from '@keyward/internal-testing'
 import type { Request, RequestHandler, Response } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
-import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
+import {
+	type ApiKeyAuthOptions,
+	apiKeyAuth,
+	requireScopes,
+	type SessionHandlerOptions,
+	sessionLogin,
+	sessionLogout,
+} from '../src/index.js'
 
 /** `skip` gets the request and the response, and may answer late. */
 type Skip = (req: Request, res: Response) => boolean | Promise<boolean>
@@ -16,5 +24,12 @@ describe('types', () => {
 		expectTypeOf({ apiKeyAuth, requireScopes }).toEqualTypeOf<AuthExports<RequestHandler, Skip>>()
 		expectTypeOf<ApiKeyAuthOptions>().toEqualTypeOf<AuthOptions<Skip>>()
 		expectTypeOf<ApiKeyAuthOptions['hideCredentials']>().toEqualTypeOf<'query' | boolean | undefined>()
+	})
+
+	it('returns RequestHandler for the login and the logout, with the session cookie options', () => {
+		expectTypeOf(sessionLogin).returns.toEqualTypeOf<RequestHandler>()
+		expectTypeOf(sessionLogout).returns.toEqualTypeOf<RequestHandler>()
+		expectTypeOf<SessionHandlerOptions>().toEqualTypeOf<SessionCookieOptions>()
+		expectTypeOf<NonNullable<ApiKeyAuthOptions['session']>>().toEqualTypeOf<SessionAuthOptions>()
 	})
 })

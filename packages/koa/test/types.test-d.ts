@@ -1,8 +1,16 @@
 import type { KeyInfo } from '@keyward/core'
+import type { SessionAuthOptions, SessionCookieOptions } from '@keyward/core/adapter'
 import type { AuthExports, AuthOptions } from '@keyward/internal-testing'
 import type { Context, DefaultState, Middleware, ParameterizedContext } from 'koa'
 import { describe, expectTypeOf, it } from 'vitest'
-import { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from '../src/index.js'
+import {
+	type ApiKeyAuthOptions,
+	apiKeyAuth,
+	requireScopes,
+	type SessionHandlerOptions,
+	sessionLogin,
+	sessionLogout,
+} from '../src/index.js'
 
 describe('types', () => {
 	it('types ctx.state.apiKey through declaration merging', () => {
@@ -16,5 +24,12 @@ describe('types', () => {
 		expectTypeOf({ apiKeyAuth, requireScopes }).toEqualTypeOf<AuthExports<Middleware, Skip>>()
 		expectTypeOf<ApiKeyAuthOptions>().toEqualTypeOf<AuthOptions<Skip>>()
 		expectTypeOf<ApiKeyAuthOptions['hideCredentials']>().toEqualTypeOf<'query' | boolean | undefined>()
+	})
+
+	it('returns Middleware for the login and the logout, with the session cookie options', () => {
+		expectTypeOf(sessionLogin).returns.toEqualTypeOf<Middleware>()
+		expectTypeOf(sessionLogout).returns.toEqualTypeOf<Middleware>()
+		expectTypeOf<SessionHandlerOptions>().toEqualTypeOf<SessionCookieOptions>()
+		expectTypeOf<NonNullable<ApiKeyAuthOptions['session']>>().toEqualTypeOf<SessionAuthOptions>()
 	})
 })
