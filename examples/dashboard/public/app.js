@@ -47,6 +47,8 @@ class RequestError extends Error {
 
 let settings = null
 let user = null
+/** The key this page's API calls are signed in with (`{ keyId, expiresAt }`), if any. */
+let apiSession = null
 
 /** Call the dashboard's server; resolves with the JSON body, or throws a RequestError in words. */
 async function request(method, path, body) {
@@ -213,6 +215,60 @@ async function refreshKeys() {
 	$('keys-empty').hidden = keys.length > 0
 	$('keys-table').hidden = keys.length === 0
 	$('revoke-all').disabled = !keys.some((key) => statusOf(key) === 'active')
+}
+
+const API_SESSION_NONE =
+	'This page is not signed in to the API. Generate a key, then choose “Use this key for this page’s API calls”: the page logs in with the key once and calls the API with a session cookie from then on, never with the key.'
+
+function showApiSession() {
+	$('api-session').textContent =
+		apiSession === null
+			? API_SESSION_NONE
+			: `This page calls the API as key ${apiSession.keyId}, with a session cookie, until ${dates.format(new Date(apiSession.expiresAt))}.`
+	$('api-logout').disabled = apiSession === null
+}
+
+/** Log the page's API calls in with the key on display: the key goes to the server once, in this request. */
+function useKeyForApi(button) {
+	return busy(button, async () => {
+		const answer = await request('POST', '/api/login', { api_key: $('new-key').value, username: user.id })
+		apiSession = { keyId: answer.keyId, expiresAt: answer.expiresAt }
+		showApiSession()
+		announce(`This page now calls the API with key ${answer.keyId}.`)
+		$('try-title').scrollIntoView({ block: 'nearest' })
+	})
+}
+
+/** Call the API as the page is signed in to it (the session cookie, no key) and show the answer as it came. */
+function tryApi(button, path) {
+	return busy(button, async () => {
+		let text
+		try {
+			const response = await fetch(path, {
+				headers: { accept: 'application/json' },
+				credentials: 'same-origin',
+				cache: 'no-store',
+			})
+			const body = await response.json().catch(() => null)
+			text = `GET ${path}: ${response.status}\n${JSON.stringify(body, null, 2)}`
+			// A 401 means the session is over (ended, expired, or its key revoked): the server dropped the cookie.
+			if (response.status === 401) {
+				apiSession = null
+				showApiSession()
+			}
+		} catch {
+			throw new RequestError('network', MESSAGES.network)
+		}
+		$('try-output').textContent = text
+		$('try-output').hidden = false
+		announce(text.split('\n')[0])
+	})
+}
+
+async function endApiSession() {
+	await request('POST', '/api/logout')
+	apiSession = null
+	showApiSession()
 }
 
 function revealKey(key, info, title) {
@@ -405,6 +461,8 @@ function buildForm() {
 
 function showSignIn() {
 	user = null
+	$('try-output').hidden = true
+	$('try-output').textContent = ''
 	$('dashboard').hidden = true
 	$('who').hidden = true
 	$('sign-in').hidden = false
@@ -420,6 +478,8 @@ function showSignIn() {
 			})
 			button.addEventListener('click', () =>
 				busy(button, async () => {
+					// Whoever signs in starts without an API session left in this browser by someone else.
+					await endApiSession()
 					const answer = await request('POST', '/session', { user: candidate.id })
 					await showDashboard(answer.user)
 				}),
@@ -435,6 +495,7 @@ async function showDashboard(signedIn) {
 	$('who-name').textContent = user.name
 	$('who').hidden = false
 	$('dashboard').hidden = false
+	showApiSession()
 	await refreshKeys()
 	$('main').focus()
 }
@@ -444,10 +505,21 @@ async function start() {
 	$('create-form').addEventListener('submit', createKey)
 	$('copy-key').addEventListener('click', copyKey)
 	$('dismiss-key').addEventListener('click', hideKey)
+	$('use-key').addEventListener('click', (event) => useKeyForApi(event.currentTarget))
+	$('try-hello').addEventListener('click', (event) => tryApi(event.currentTarget, '/api/hello'))
+	$('try-reports').addEventListener('click', (event) => tryApi(event.currentTarget, '/api/reports'))
+	$('api-logout').addEventListener('click', (event) =>
+		busy(event.currentTarget, async () => {
+			await endApiSession()
+			announce('The API session has ended.')
+		}),
+	)
 	$('refresh').addEventListener('click', (event) => busy(event.currentTarget, refreshKeys))
 	$('revoke-all').addEventListener('click', (event) => revokeAll(event.currentTarget))
 	$('sign-out').addEventListener('click', (event) =>
 		busy(event.currentTarget, async () => {
+			// The API session goes too, so the next person at this browser cannot call the API with it.
+			await endApiSession()
 			await request('DELETE', '/session')
 			showSignIn()
 			announce('Signed out.')

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { isKeywardError, type Keyward, type OwnerPatch } from '@keyward/core'
-import { apiKeyAuth, keyManagementRouter, requireScopes } from '@keyward/express'
+import { apiKeyAuth, keyManagementRouter, requireScopes, sessionLogin, sessionLogout } from '@keyward/express'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { sameOriginOnly } from './csrf.js'
 import { createSessionSigner, readCookie, SESSION_COOKIE, sessionCookie } from './session.js'
@@ -34,6 +34,12 @@ export interface DashboardOptions {
 	secureCookies?: boolean | undefined
 }
 
+/**
+ * The cookie that signs the page's own API calls in with a key (`sessionLogin`): sent only to
+ * `/api`, apart from the dashboard's sign-in cookie.
+ */
+export const API_SESSION = Object.freeze({ cookie: 'kw_session', path: '/api' })
+
 /** The default demo users: two, to show that each sees only their own keys. */
 export const DEMO_USERS: readonly DemoUser[] = [
 	{ id: 'ada', name: 'Ada Lovelace', account: { monthlyQuota: 10_000 } },
@@ -63,7 +69,9 @@ const CSP = [
 /**
  * The key dashboard: the page (static files), a demo sign-in (`GET`/`POST`/`DELETE /session`),
  * self-service key management for the signed-in user under `/account` (`keyManagementRouter`
- * plus `GET /account/usage`), and the API the keys are for under `/api`.
+ * plus `GET /account/usage`), and the API the keys are for under `/api`, which takes a key or the
+ * session cookie of a login with one (`POST /api/login`, `POST /api/logout`): the page signs its
+ * own API calls in that way instead of keeping the key.
  * @example
  * createDashboardApp(createKeyward()).listen(3030)
  */
@@ -150,8 +158,11 @@ export function createDashboardApp(keyward: Keyward, options: Readonly<Dashboard
 	)
 	app.use('/account', account)
 
+	// Logging in with a key gives the page a cookie for /api: its "Try it" calls never carry the key.
+	app.post('/api/login', sessionLogin(keyward, API_SESSION))
+	app.post('/api/logout', sessionLogout(keyward, API_SESSION))
 	const api = express.Router()
-	api.use(apiKeyAuth(keyward))
+	api.use(apiKeyAuth(keyward, { session: API_SESSION }))
 	api.get('/hello', (req, res) => {
 		res.json({ message: `Hello, ${req.apiKey?.owner}!`, keyId: req.apiKey?.id })
 	})

@@ -294,3 +294,45 @@ describe('keys per user', () => {
 		expect(await noKey.json()).toEqual({ detail: 'Not authenticated', code: 'missing' })
 	})
 })
+
+describe("the page's API session (a login with a key)", () => {
+	it('logs in with a key of the signed-in user; the cookie, sent to /api only, opens the API until logout', async () => {
+		const cookie = await signIn('ada')
+		const { key, info } = await createKey(cookie, { scopes: ['reports:read'], monthlyQuota: 10 })
+		const login = await call('POST', '/api/login', { body: { api_key: key, username: 'ada' } })
+		expect(login).toMatchObject({
+			status: 200,
+			body: { keyId: info.id, owner: 'ada', scopes: ['reports:read'] },
+		})
+		const setCookie = login.headers.get('set-cookie') ?? ''
+		expect(setCookie).toMatch(/^kw_session=kws_\w{38}; Path=\/api; Max-Age=28800; HttpOnly; SameSite=Lax$/)
+		const session = setCookie.split(';')[0] as string
+		const hello = await fetch(`${served.base}/api/hello`, { headers: { cookie: session } })
+		expect([hello.status, await hello.json()]).toEqual([200, { message: 'Hello, ada!', keyId: info.id }])
+		expect((await call('GET', '/account/usage', { cookie })).body?.usage).toMatchObject({
+			[info.id]: { used: 1 },
+		})
+		// The API session is not a dashboard sign-in.
+		expect((await call('GET', '/account/keys', { cookie: session })).status).toBe(401)
+		const out = await call('POST', '/api/logout', { cookie: session })
+		expect([out.status, out.body]).toEqual([200, { ended: true }])
+		const replayed = await fetch(`${served.base}/api/hello`, { headers: { cookie: session } })
+		expect(await replayed.json()).toEqual({
+			detail: 'Session is invalid or has ended',
+			code: 'invalid_session',
+		})
+	})
+
+	it('refuses a wrong user name like a wrong key, and a login from another site', async () => {
+		const cookie = await signIn('grace')
+		const { key } = await createKey(cookie)
+		const wrongUser = await call('POST', '/api/login', { body: { api_key: key, username: 'ada' } })
+		expect([wrongUser.status, wrongUser.body]).toEqual([401, { detail: 'Invalid API key', code: 'invalid' }])
+		const crossSite = await call('POST', '/api/login', {
+			body: { api_key: key },
+			headers: { origin: 'http://localhost:1' },
+		})
+		expect([crossSite.status, crossSite.body?.code]).toEqual([403, 'cross_origin'])
+		expect(crossSite.headers.get('set-cookie')).toBeNull()
+	})
+})

@@ -145,6 +145,78 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 		await page.screenshot({ path: `${ARTIFACTS}04-key-revoked.png`, fullPage: true })
 	})
 
+	it("signs the page's API calls in through the login with a new key: a cookie, never the key", async () => {
+		const page = await signIn('Ada Lovelace')
+		const key = await createKey(page, 'Browser', ['reports:read'], 5)
+		const info = (await served.keyward.listKeys({ owner: 'ada' })).find((k) => k.name === 'Browser')
+		const keyId = info?.id ?? ''
+		await page.getByRole('button', { name: 'Use this key for this page’s API calls' }).click()
+		await poll(() => page.locator('#api-session').textContent()).toContain(`as key ${keyId}`)
+		const cookie = (await page.context().cookies(`${served.base}/api/`)).find((c) => c.name === 'kw_session')
+		expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/api', secure: false })
+		expect(cookie?.value).toMatch(/^kws_\w{38}$/)
+		const login = served.requests.filter((r) => r.url === '/api/login')
+		expect(login.map((r) => [r.method, r.keyHeader])).toEqual([['POST', false]])
+
+		// The key leaves the page; its API calls go on with the cookie alone, counted against the key.
+		await page.getByRole('button', { name: 'I have saved it, hide the key' }).click()
+		const before = served.requests.length
+		await page.getByRole('button', { name: 'Call GET /api/hello' }).click()
+		await poll(() => page.locator('#try-output').textContent()).toContain('GET /api/hello: 200')
+		expect(await page.locator('#try-output').textContent()).toContain('Hello, ada!')
+		await page.getByRole('button', { name: 'Call GET /api/reports' }).click()
+		await poll(() => page.locator('#try-output').textContent()).toContain('GET /api/reports: 200')
+		const calls = served.requests.slice(before).filter((r) => r.url.startsWith('/api/'))
+		expect(calls.map((r) => [r.url, r.apiSession, r.keyHeader])).toEqual([
+			['/api/hello', true, false],
+			['/api/reports', true, false],
+		])
+		expect((await served.keyward.usage(keyId)).used).toBe(2)
+		expect(await page.content()).not.toContain(key)
+		await page.screenshot({ path: `${ARTIFACTS}11-api-session.png`, fullPage: true })
+
+		// Revoking the key in the page ends its session: the next call is refused and the cookie dropped.
+		await page.getByRole('button', { name: 'Revoke Browser' }).click()
+		await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click()
+		await poll(() => row(page, 'Browser').textContent()).toContain('Revoked')
+		await page.getByRole('button', { name: 'Call GET /api/hello' }).click()
+		await poll(() => page.locator('#try-output').textContent()).toContain('GET /api/hello: 401')
+		expect(await page.locator('#try-output').textContent()).toContain('"code": "revoked"')
+		expect((await page.context().cookies(`${served.base}/api/`)).map((c) => c.name)).not.toContain(
+			'kw_session',
+		)
+		expect(await page.locator('#api-session').textContent()).toContain('not signed in to the API')
+	})
+
+	it('ends the API session from the page and on sign-out: a copy of the cookie is refused', async () => {
+		const page = await signIn('Ada Lovelace')
+		await createKey(page, 'Session end', [], 5)
+		const use = page.getByRole('button', { name: 'Use this key for this page’s API calls' })
+		const captured = async () =>
+			(await page.context().cookies(`${served.base}/api/`)).find((c) => c.name === 'kw_session')?.value ?? ''
+		const replay = async (value: string) =>
+			(await fetch(`${served.base}/api/hello`, { headers: { cookie: `kw_session=${value}` } })).status
+
+		await use.click()
+		await poll(captured).toMatch(/^kws_/)
+		const first = await captured()
+		expect(await replay(first)).toBe(200)
+		await page.getByRole('button', { name: 'End the API session' }).click()
+		await poll(() => page.locator('#api-session').textContent()).toContain('not signed in to the API')
+		expect(await captured()).toBe('')
+		expect(await replay(first)).toBe(401)
+		await page.getByRole('button', { name: 'Call GET /api/hello' }).click()
+		await poll(() => page.locator('#try-output').textContent()).toContain('GET /api/hello: 401')
+
+		await use.click()
+		await poll(captured).toMatch(/^kws_/)
+		const second = await captured()
+		await page.getByRole('button', { name: 'Sign out' }).click()
+		await page.getByRole('button', { name: 'Sign in as Ada Lovelace' }).waitFor()
+		expect(await captured()).toBe('')
+		expect(await replay(second)).toBe(401)
+	})
+
 	it('rotates a key (the new key is shown once) and deletes one, from the keyboard too', async () => {
 		const page = await signIn('Ada Lovelace')
 		const old = await createKey(page, 'Nightly export', [], 100)

@@ -6,8 +6,11 @@ import { createDashboardApp, type DashboardOptions, setUpAccounts } from '../src
 export interface Served {
 	keyward: Keyward
 	base: string
-	/** Every request the server received: method, path, and whether it carried the sign-in cookie. */
-	requests: { method: string; url: string; signedIn: boolean }[]
+	/**
+	 * Every request the server received: method, path, whether it carried the sign-in cookie, the
+	 * API session cookie, or a key in a header.
+	 */
+	requests: { method: string; url: string; signedIn: boolean; apiSession: boolean; keyHeader: boolean }[]
 	close(): Promise<void>
 }
 
@@ -21,10 +24,13 @@ export async function serve(options: DashboardOptions = {}): Promise<Served> {
 	})
 	const requests: Served['requests'] = []
 	server.on('request', (req) => {
-		const signedIn = (req.headers.cookie ?? '').includes('dashboard_session=')
+		const cookies = req.headers.cookie ?? ''
+		const signedIn = cookies.includes('dashboard_session=')
+		const apiSession = cookies.includes('kw_session=')
+		const keyHeader = req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined
 		// Express rewrites `url` as it routes; `originalUrl` keeps what was asked for.
 		const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? ''
-		requests.push({ method: req.method ?? '', url, signedIn })
+		requests.push({ method: req.method ?? '', url, signedIn, apiSession, keyHeader })
 	})
 	const { port } = server.address() as AddressInfo
 	return {

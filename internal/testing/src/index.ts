@@ -43,6 +43,7 @@ export { describeAdapterLogging, type LoggedRequest, type RequestLog } from './a
 export type { MiddlewareAdapter } from './adapter-middleware.js'
 export { describeAdapterOptions, type OptionsAdapter } from './adapter-options.js'
 export { describeAdapterProperties } from './adapter-properties.js'
+export { describeAdapterSessions, type SessionAdapter, type SessionAppOptions } from './adapter-sessions.js'
 export { describeAdapterStatus } from './adapter-status.js'
 export {
 	countBytesRead,

@@ -200,6 +200,18 @@ export async function usageCommand(keyward: Keyward, idOrKey: string, out: Outpu
 	out.line(`Key ${info.id} used ${of} in ${usage.period}; the count resets ${timestamp(usage.resetAt)}.`)
 }
 
+/** How the audit listing names the actions whose name alone would not say what happened. */
+const ACTION_LABELS: Readonly<Record<string, string>> = {
+	'session.created': 'API key login',
+	'session.ended': 'logout',
+	'owner.changed': 'owner changed',
+}
+
+/** An audit action as the listing shows it: `created`, `rotated`, `API key login`... */
+function actionLabel(action: string): string {
+	return ACTION_LABELS[action] ?? action.replace(/^key\./, '').replace('.', ' ')
+}
+
 /** `keyward audit`: the newest audit entries. */
 export async function auditCommand(
 	audit: AuditLog,
@@ -211,7 +223,7 @@ export async function auditCommand(
 	if (entries.length === 0) return out.line('No audit entries.')
 	const rows = entries.map((e) => [
 		timestamp(e.at),
-		e.action.replace(/^key\./, '').replace('.', ' '),
+		actionLabel(e.action),
 		e.keyId === null ? '-' : e.previousKeyId === null ? e.keyId : `${e.keyId} (from ${e.previousKeyId})`,
 		e.owner,
 		e.actor ?? '-',

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { keyPattern } from '@keyward/core'
+import { createKeyward, keyPattern } from '@keyward/core'
 import { generateKey } from '@keyward/core/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -243,6 +243,25 @@ describe('runCli', () => {
 		const audit = await run(['audit', '--owner', 'acme'], db.io())
 		expect(audit.stdout).toMatch(/^WHEN +ACTION +KEY +OWNER +ACTOR +SOURCE\n/)
 		expect(audit.stdout).toMatch(/created +\w{12} +acme +ci-bot +cli@/)
+	})
+
+	it('shows logins with a key as "API key login" and logouts as "logout"', async () => {
+		const db = memory()
+		const keyward = createKeyward({ store: db.store, lastUsed: false })
+		const { key, info } = await keyward.createKey({ owner: 'acme' })
+		const login = await keyward.createSession(key, { username: 'acme', client: '203.0.113.7' })
+		if (login.ok) await keyward.endSession(login.token, { client: '203.0.113.8' })
+		const audit = await run(['audit', '--key', info.id], db.io())
+		const lines = audit.stdout.split('\n')
+		expect(lines[1]).toMatch(new RegExp(`logout +${info.id} +acme +acme +203\\.0\\.113\\.8$`))
+		expect(lines[2]).toMatch(new RegExp(`API key login +${info.id} +acme +acme +203\\.0\\.113\\.7$`))
+		const json = JSON.parse((await run(['audit', '--key', info.id, '--json'], db.io())).stdout)
+		expect(json.map((e: { action: string }) => e.action)).toEqual([
+			'session.ended',
+			'session.created',
+			'key.created',
+		])
+		expect(audit.stdout + JSON.stringify(json)).not.toContain(key)
 	})
 
 	it('maps a failing database to exit status 1 and a redacted message', async () => {

@@ -73,7 +73,11 @@ export class AuthenticationError extends KeywardApiError {
 	override readonly name: string = 'AuthenticationError'
 }
 
-/** 403: the key is valid but lacks a scope the endpoint requires (`insufficient_scope`), or its account is disabled (`owner_disabled`). */
+/**
+ * 403: the key is valid but lacks a scope the endpoint requires (`insufficient_scope`), its account
+ * is disabled (`owner_disabled`), or a request authenticated by a session cookie came from a page of
+ * another origin (`cross_origin`).
+ */
 export class PermissionError extends KeywardApiError {
 	static readonly status = 403
 	override readonly name: string = 'PermissionError'
@@ -136,7 +140,9 @@ export const ERROR_CLASS_BY_CODE = {
 	expired: AuthenticationError,
 	ambiguous: AuthenticationError,
 	wrong_environment: AuthenticationError,
+	invalid_session: AuthenticationError,
 	insufficient_scope: PermissionError,
+	cross_origin: PermissionError,
 	owner_disabled: PermissionError,
 	quota_exceeded: QuotaExceededError,
 	owner_quota_exceeded: QuotaExceededError,

@@ -5,6 +5,12 @@ export {
 	type NodeRequest,
 } from './authenticator.js'
 export {
+	cookieValues,
+	isLocalPlainHttp,
+	type SetCookie,
+	serializeCookie,
+} from './cookies.js'
+export {
 	hideCredentials,
 	hideCredentialsInKoa,
 	type KoaContextCopies,
@@ -40,4 +46,7 @@ export {
 	type WithHeaders,
 } from './request-body.js'
 export { SCOPE_PATTERN, scopeGrants } from './scopes.js'
+export { createSessionLogin, createSessionLogout } from './session-endpoints.js'
+export type { SessionAnswer, SessionBinding } from './session-http.js'
+export type { SessionAuthOptions, SessionCookieOptions } from './session-options.js'
 export type { CredentialHiding } from './types.js'

@@ -1,18 +1,21 @@
 import { appendFile } from 'node:fs/promises'
 import { currentAuditStamp } from './audit-context.js'
 import { KeywardError } from './errors.js'
+import type { KeywardEvents } from './events.js'
 import type { Keyward } from './keyward.js'
 import { rejectUnknownOptions } from './options.js'
 import type { AuditAction, AuditEntry } from './store-types.js'
 import type { KeyInfo } from './types.js'
 
-/** Every {@link AuditAction}, in lifecycle order. */
+/** Every {@link AuditAction} of keys and sessions, in lifecycle order (`owner.changed` aside). */
 export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
 	'key.created',
 	'key.revoked',
 	'key.deleted',
 	'key.rotated',
 	'key.purged',
+	'session.created',
+	'session.ended',
 ])
 
 /** Where audit entries go: a file, a table, a log pipeline. */
@@ -43,9 +46,11 @@ export interface AuditSubscription {
 }
 
 /**
- * Record keyward's key events (`key.created`, `key.revoked`, `key.deleted`, `key.rotated`) in
- * `sink`, in order. The entry's actor and source come from the surrounding
- * {@link withAuditContext}, else from `options`.
+ * Record keyward's key events (`key.created`, `key.revoked`, `key.deleted`, `key.rotated`,
+ * `key.purged`) and session events (`session.created`, an API-key login, and `session.ended`) in
+ * `sink`, in order. A key entry's actor and source come from the surrounding
+ * {@link withAuditContext}, else from `options`; a session entry's are those of the login or
+ * logout (the user name or owner, and the client address).
  * @param keyward - the keyward whose events are recorded
  * @param sink - where entries go, e.g. {@link createJsonLinesAuditSink} or `PostgresAuditLog`
  * @example
@@ -75,15 +80,35 @@ export function attachAuditSink(
 
 	function record(action: AuditAction, key: KeyInfo, at: Date, previous?: KeyInfo): void {
 		const { actor, source } = currentAuditStamp(fallback)
-		const entry: AuditEntry = Object.freeze({
-			at,
-			action,
-			keyId: key.id,
-			owner: key.owner,
-			actor,
-			source,
-			previousKeyId: previous?.id ?? null,
-		})
+		write(
+			Object.freeze({
+				at,
+				action,
+				keyId: key.id,
+				owner: key.owner,
+				actor,
+				source,
+				previousKeyId: previous?.id ?? null,
+			}),
+		)
+	}
+
+	function recordSession(action: AuditAction, event: KeywardEvents['session.created']): void {
+		const { session, at, actor, source } = event
+		write(
+			Object.freeze({
+				at,
+				action,
+				keyId: session.keyId,
+				owner: session.owner,
+				actor,
+				source,
+				previousKeyId: null,
+			}),
+		)
+	}
+
+	function write(entry: AuditEntry): void {
 		tail = tail
 			.then(() => sink.write(entry))
 			.catch((error: unknown) => {
@@ -101,6 +126,8 @@ export function attachAuditSink(
 		keyward.on('key.deleted', ({ key, at }) => record('key.deleted', key, at)),
 		keyward.on('key.rotated', ({ key, previous, at }) => record('key.rotated', key, at, previous)),
 		keyward.on('key.purged', ({ key, at }) => record('key.purged', key, at)),
+		keyward.on('session.created', (event) => recordSession('session.created', event)),
+		keyward.on('session.ended', (event) => recordSession('session.ended', event)),
 	]
 	return {
 		flush: () => tail,

@@ -1,3 +1,4 @@
+import { KeywardError } from './errors.js'
 import type { Keyward } from './keyward.js'
 import {
 	isPreflight,
@@ -7,6 +8,8 @@ import {
 	resolveScopes,
 	scopeRefusal,
 } from './middleware.js'
+import { createSessionAuthentication, type SessionAuthentication } from './session-auth.js'
+import type { SessionBinding } from './session-http.js'
 import type { CredentialHiding, KeyInfo, RequestLike, VerifyFailure, VerifySuccess } from './types.js'
 
 /** A Node request as an adapter hands it to core: headers, URL, raw headers and method. */
@@ -36,6 +39,11 @@ export interface FrameworkBinding<C, Skip> {
 	key(context: C): KeyInfo | undefined
 	/** Answer `refusal`: its status, headers, and the JSON body `{ detail, code }`. */
 	refuse(context: C, refusal: VerifyFailure): void
+	/**
+	 * What sessions need of the framework (the `session` option of `apiKeyAuth`, `sessionLogin`,
+	 * `sessionLogout`); an adapter without it cannot take the `session` option.
+	 */
+	readonly session?: SessionBinding<C> | undefined
 }
 
 /** The context of a request being verified, kept on its Node request for the client reader. */
@@ -59,12 +67,17 @@ export function createAuthenticator<C, Skip>(
 	options: Readonly<MiddlewareOptions<Skip>>,
 	binding: FrameworkBinding<C, Skip>,
 ): (context: C) => Promise<boolean> {
-	const { optional, skip, authenticatePreflight, verify } = resolveMiddlewareOptions(keyward, options, {
-		name: binding.name,
-		options: binding.options,
-		// The context is the request itself (Express), or was left on it by `authenticate`.
-		client: (req) => binding.client((req as WithContext<C>)[CONTEXT] ?? (req as C)),
-	})
+	const { optional, skip, authenticatePreflight, verify, session } = resolveMiddlewareOptions(
+		keyward,
+		options,
+		{
+			name: binding.name,
+			options: binding.options,
+			// The context is the request itself (Express), or was left on it by `authenticate`.
+			client: (req) => binding.client((req as WithContext<C>)[CONTEXT] ?? (req as C)),
+		},
+	)
+	const sessions = session === undefined ? undefined : sessionsOf(keyward, binding, session, verify)
 
 	function settle(context: C, req: NodeRequest, result: VerifySuccess | VerifyFailure): boolean {
 		if (result.hide !== undefined) binding.hide(context, result.hide)
@@ -82,7 +95,20 @@ export function createAuthenticator<C, Skip>(
 
 	function verifyContext(context: C, req: NodeRequest): Promise<boolean> {
 		if ((req as unknown) !== context) (req as WithContext<C>)[CONTEXT] = context
-		return keyward.verify(req, verify).then((result) => settle(context, req, result))
+		if (sessions === undefined)
+			return keyward.verify(req, verify).then((result) => settle(context, req, result))
+		return sessions.fromQuery(context, req) ?? verifyWithSession(context, req, sessions)
+	}
+
+	/** The key if the request carries one (it wins), else the session cookie if it carries one. */
+	async function verifyWithSession(context: C, req: NodeRequest, sessions: SessionAuthentication<C>) {
+		const result = await keyward.verify(req, verify)
+		if (result.ok || result.code !== 'missing') return settle(context, req, result)
+		if (result.hide !== undefined) binding.hide(context, result.hide)
+		return (
+			(await sessions.fromCookie(context, req, result)) ??
+			settle(context, req, { ...result, hide: undefined })
+		)
 	}
 
 	async function skipOrVerify(context: C, req: NodeRequest, skipped: Skip): Promise<boolean> {
@@ -94,6 +120,21 @@ export function createAuthenticator<C, Skip>(
 		if (!authenticatePreflight && isPreflight(req)) return GO_ON
 		return skip === undefined ? verifyContext(context, req) : skipOrVerify(context, req, skip)
 	}
+}
+
+function sessionsOf<C, Skip>(
+	keyward: Keyward,
+	binding: FrameworkBinding<C, Skip>,
+	session: NonNullable<ReturnType<typeof resolveMiddlewareOptions>['session']>,
+	verify: ReturnType<typeof resolveMiddlewareOptions>['verify'],
+): SessionAuthentication<C> {
+	const sessionBinding = binding.session
+	if (sessionBinding === undefined)
+		throw new KeywardError(
+			'invalid_option',
+			`${binding.name} of this adapter does not support the session option`,
+		)
+	return createSessionAuthentication(keyward, session, binding, sessionBinding, verify)
 }
 
 /**

@@ -39,64 +39,97 @@ export interface CachedKey {
 	policyPeriod: number
 }
 
-/** Cache by hash with a short negative cache; `get` answers `undefined` on a miss, `null` for a known-unknown hash. */
-export interface KeyCache {
-	get(hash: string, nowMs: number): CachedKey | null | undefined
-	set(entry: CachedKey, nowMs: number): void
+/**
+ * Cache by hash with a short negative cache; `get` answers `undefined` on a miss, `null` for a
+ * known-unknown hash. Entries are also found by their public id (`getById`, `deleteId`).
+ */
+export interface HashCache<E> {
+	get(hash: string, nowMs: number): E | null | undefined
+	/** The fresh entry whose id is `id`, or `undefined`. */
+	getById(id: string, nowMs: number): E | undefined
+	set(entry: E, nowMs: number): void
 	setUnknown(hash: string): void
 	delete(hash: string): void
-	/** Evict whatever is cached for key `id`. */
+	/** Evict whatever is cached for id `id`. */
 	deleteId(id: string): void
 	clear(): void
 	readonly size: number
 }
 
+/** The cache of key records. */
+export type KeyCache = HashCache<CachedKey>
+
+/** What a {@link HashCache} needs of its entries. */
+interface Cacheable {
+	readonly hash: string
+	freshUntil: number
+}
+
+/** How a {@link HashCache} reads an entry's id and expiry (epoch milliseconds, `null`: never). */
+interface EntryFacts<E> {
+	id(entry: E): string
+	expiresAt(entry: E): number | null
+}
+
+const FORGETFUL: HashCache<never> = Object.freeze({
+	get: () => undefined,
+	getById: () => undefined,
+	set() {},
+	setUnknown() {},
+	delete() {},
+	deleteId() {},
+	clear() {},
+	size: 0,
+})
+
 /**
- * Builds the cache; `false` gives one that remembers nothing. Lifetimes are checked here against
- * the instant the caller already read, rather than by lru-cache, which would read the clock again
- * on every lookup: an unknown hash is stored as the number until which it is known to be unknown.
+ * Builds a cache of entries by hash; `false` gives one that remembers nothing. Lifetimes are
+ * checked here against the instant the caller already read, rather than by lru-cache, which would
+ * read the clock again on every lookup: an unknown hash is stored as the number until which it is
+ * known to be unknown.
  */
-export function createKeyCache(options: Readonly<CacheOptions> | false, now: () => number): KeyCache {
-	if (options === false) {
-		return {
-			get: () => undefined,
-			set() {},
-			setUnknown() {},
-			delete() {},
-			deleteId() {},
-			clear() {},
-			size: 0,
-		}
-	}
+export function createHashCache<E extends Cacheable>(
+	options: Readonly<CacheOptions> | false,
+	now: () => number,
+	facts: EntryFacts<E>,
+): HashCache<E> {
+	if (options === false) return FORGETFUL
 	const ttl = options.ttlMs ?? 30_000
 	const negativeTtl = options.negativeTtlMs ?? 5_000
 	const hashById = new Map<string, string>()
-	const lru = new LRUCache<string, CachedKey | number>({
+	const lru = new LRUCache<string, E | number>({
 		max: options.max ?? 10_000,
 		dispose(value, hash) {
-			if (typeof value !== 'number' && hashById.get(value.info.id) === hash) hashById.delete(value.info.id)
+			if (typeof value === 'number') return
+			const id = facts.id(value)
+			if (hashById.get(id) === hash) hashById.delete(id)
 		},
 	})
+	function get(hash: string, nowMs: number): E | null | undefined {
+		const entry = lru.get(hash)
+		if (entry === undefined) return undefined
+		if (nowMs > (typeof entry === 'number' ? entry : entry.freshUntil)) {
+			lru.delete(hash)
+			return undefined
+		}
+		return typeof entry === 'number' ? null : entry
+	}
 	return {
-		get(hash, nowMs) {
-			const entry = lru.get(hash)
-			if (entry === undefined) return undefined
-			if (nowMs > (typeof entry === 'number' ? entry : entry.freshUntil)) {
-				lru.delete(hash)
-				return undefined
-			}
-			return typeof entry === 'number' ? null : entry
+		get,
+		getById(id, nowMs) {
+			const hash = hashById.get(id)
+			return hash === undefined ? undefined : (get(hash, nowMs) ?? undefined)
 		},
 		set(entry, nowMs) {
-			// An entry never outlives the key's expiry; an expired key is kept as briefly as an unknown hash.
-			const expiresAt = entry.info.expiresAt
-			const left = expiresAt === null ? ttl : expiresAt.getTime() - nowMs
+			// An entry never outlives its expiry; an expired one is kept as briefly as an unknown hash.
+			const expiresAt = facts.expiresAt(entry)
+			const left = expiresAt === null ? ttl : expiresAt - nowMs
 			const entryTtl = left > 0 ? Math.min(ttl, left) : negativeTtl
 			if (entryTtl <= 0) return
 			// Lifetimes count from now, when the record was read, not from when the request started.
 			entry.freshUntil = now() + entryTtl
 			lru.set(entry.hash, entry)
-			hashById.set(entry.info.id, entry.hash)
+			hashById.set(facts.id(entry), entry.hash)
 		},
 		setUnknown(hash) {
 			if (negativeTtl > 0) lru.set(hash, now() + negativeTtl)
@@ -116,4 +149,34 @@ export function createKeyCache(options: Readonly<CacheOptions> | false, now: () 
 			return lru.size
 		},
 	}
+}
+
+/** The cache of key records by hash (see {@link createHashCache}). */
+export function createKeyCache(options: Readonly<CacheOptions> | false, now: () => number): KeyCache {
+	return createHashCache<CachedKey>(options, now, {
+		id: (entry) => entry.info.id,
+		expiresAt: (entry) => entry.info.expiresAt?.getTime() ?? null,
+	})
+}
+
+/** What the request path keeps of a session, by the hash of its token. */
+export interface CachedSession {
+	readonly hash: string
+	readonly id: string
+	readonly keyId: string
+	/** Epoch milliseconds at which the session ends. */
+	readonly expiresAtMs: number
+	/** Instant (clock milliseconds) after which the entry is stale; set by the cache. */
+	freshUntil: number
+}
+
+/** The cache of sessions by token hash, bounded and timed like the key cache. */
+export function createSessionCache(
+	options: Readonly<CacheOptions> | false,
+	now: () => number,
+): HashCache<CachedSession> {
+	return createHashCache<CachedSession>(options, now, {
+		id: (entry) => entry.id,
+		expiresAt: (entry) => entry.expiresAtMs,
+	})
 }

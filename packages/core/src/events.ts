@@ -1,3 +1,4 @@
+import type { SessionInfo } from './session-types.js'
 import type { KeyInfo, OwnerInfo } from './types.js'
 import type { RejectCode } from './wire.js'
 
@@ -11,6 +12,10 @@ export interface KeywardEvents {
 	'owner.changed': { owner: OwnerInfo; at: Date }
 	/** An inactive key deleted to keep its owner within `keepInactiveKeys`. */
 	'key.purged': { key: KeyInfo; at: Date }
+	/** A login with an API key started a session; `actor` and `source` as its audit entry records them. */
+	'session.created': { session: SessionInfo; at: Date; actor: string | null; source: string | null }
+	/** A session was ended by logout. */
+	'session.ended': { session: SessionInfo; at: Date; actor: string | null; source: string | null }
 	'request.verified': { key: KeyInfo; latencyMs: number }
 	'request.rejected': { code: RejectCode; status: number; keyId: string | null; latencyMs: number }
 	/** A background task (lastUsedAt writes, a listener) failed; requests are not affected. */

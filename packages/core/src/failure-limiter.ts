@@ -27,6 +27,7 @@ const COUNTED = new Set<RejectCode>([
 	'expired',
 	'wrong_environment',
 	'ambiguous',
+	'invalid_session',
 ])
 
 interface Window {

@@ -22,6 +22,7 @@ export type { QuotaPeriodOptions } from './quota-period.js'
 export { redactHeaders, redactText, redactUrl } from './redact.js'
 export { checkScopes } from './scopes.js'
 export { type ApiKeySecurityScheme, securitySchemes } from './security-schemes.js'
+export type { CreateSessionOptions, CreateSessionResult, SessionOptions } from './session-types.js'
 export type { KeyStore, UsageCounter } from './store-types.js'
 export type {
 	HideCredentials,

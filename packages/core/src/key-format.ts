@@ -39,7 +39,8 @@ export function randomBase62(length: number): string {
 	return out
 }
 
-function checksum(text: string): string {
+/** The CRC32 of `text` (as zlib hashes it, UTF-8) in {@link CHECKSUM_LENGTH} base62 characters. */
+export function checksum(text: string): string {
 	let n = crc32(text)
 	let out = ''
 	for (let i = 0; i < CHECKSUM_LENGTH; i++) {

@@ -1,4 +1,4 @@
-import { createKeyCache } from './cache.js'
+import { createKeyCache, createSessionCache } from './cache.js'
 import { KeywardError } from './errors.js'
 import { EventHub, type KeywardEventName, type KeywardListener } from './events.js'
 import { createExtractor, type ExtractSettings, extractSettings } from './extract.js'
@@ -15,13 +15,15 @@ import { createOwnerLifecycle, type OwnerLifecycle } from './owner-lifecycle.js'
 import { OWNER_PREFIX, ownerCounterId } from './owners.js'
 import { createQuotaCalendar, type QuotaCalendar } from './quota-period.js'
 import { createRejecter } from './rejections.js'
+import { createSessionLifecycle, type SessionLifecycle } from './session-lifecycle.js'
+import { SESSION_PREFIX } from './session-records.js'
 import { createStoreBoundary, isUsageCounter } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { InvalidationChannel, KeyRecord, RequestLike, VerifyOptions, VerifyResult } from './types.js'
 import { createVerifier } from './verify-pipeline.js'
 
 /** A configured verifier with key management. Create one with {@link createKeyward}. */
-export interface Keyward extends KeyLifecycle, OwnerLifecycle {
+export interface Keyward extends KeyLifecycle, OwnerLifecycle, SessionLifecycle {
 	/**
 	 * Extract the key from a request (see `extract` options), then {@link Keyward.verifyKey}. Never
 	 * throws for request input, and never edits the request: what an adapter should hide from it
@@ -30,7 +32,10 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle {
 	verify(req: RequestLike, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
 	/** Verify a key: format, lookup, revoked, expired, scopes, quota, in that order. */
 	verifyKey(key: string, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
-	/** Forget what this instance caches about key `id`, or owner `owner:<id>` (called by invalidation channels). */
+	/**
+	 * Forget what this instance caches about key `id`, owner `owner:<id>` or session `session:<id>`
+	 * (called by invalidation channels).
+	 */
 	evict(id: string): void
 	/** Remove the query credential from a URL (for copies of the URL an adapter keeps). */
 	hideQueryCredentials(url: string): string
@@ -84,6 +89,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const extract = createExtractor(options.extract)
 	const settings = extractSettings(options.extract)
 	const cache = createKeyCache(options.cache ?? {}, now)
+	const sessionCache = createSessionCache(options.cache ?? {}, now)
 	const owners = createOwnerCache(options.cache ?? {})
 	const calendar = quotaCalendar(options.quota)
 	const limiter = options.failureLimit ? createFailureLimiter(options.failureLimit) : undefined
@@ -94,6 +100,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
 	const lastUsed = createLastUsedTracker(store, events, lastUsedMs, boundary.guard)
 
+	const reject = createRejecter(options.realm ?? 'api')
 	const verifier = createVerifier({
 		store,
 		usage,
@@ -102,8 +109,9 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		extract,
 		prefix,
 		environment,
-		reject: createRejecter(options.realm ?? 'api'),
+		reject,
 		cache,
+		sessions: sessionCache,
 		owners,
 		calendar,
 		limiter,
@@ -117,12 +125,17 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		],
 	})
 
-	/** Forget what an announcement names: a key id, an owner (`owner:<id>`), or everything (`null`). */
+	/**
+	 * Forget what an announcement names: a key id, an owner (`owner:<id>`), a session
+	 * (`session:<id>`), or everything (`null`).
+	 */
 	function forget(id: string | null): void {
 		if (id === null) {
 			cache.clear()
 			owners.clear()
+			sessionCache.clear()
 		} else if (id.startsWith(OWNER_PREFIX)) owners.invalidate(id.slice(OWNER_PREFIX.length))
+		else if (id.startsWith(SESSION_PREFIX)) sessionCache.deleteId(id.slice(SESSION_PREFIX.length))
 		else cache.deleteId(id)
 	}
 
@@ -177,9 +190,26 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		},
 	})
 
+	const sessionLifecycle = createSessionLifecycle({
+		store,
+		boundary,
+		hasher,
+		prefix,
+		verifier,
+		reject,
+		events,
+		now,
+		options: options.sessions ?? {},
+		ended(id) {
+			sessionCache.deleteId(id)
+			announce(`${SESSION_PREFIX}${id}`)
+		},
+	})
+
 	return {
 		...lifecycle,
 		...ownerLifecycle,
+		...sessionLifecycle,
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {

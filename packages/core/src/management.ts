@@ -43,4 +43,5 @@ export {
 export { GITHUB_REPORT_KEYS_URL, type ReportKeysOptions } from './leak-report-keys.js'
 export type { LeakReportOptions } from './leak-report-options.js'
 export type { LeakedKey, LeakLocation } from './leak-revocation.js'
+export type { CreatedSession, EndSessionOptions, SessionInfo } from './session-types.js'
 export type { AuditAction, AuditEntry, AuditQuery, AuditStamp } from './store-types.js'

@@ -1,3 +1,5 @@
+import { KeywardError } from './errors.js'
+import type { SessionRecord } from './session-types.js'
 import type {
 	AuditAction,
 	AuditEntry,
@@ -75,5 +77,73 @@ export class MemoryAuditTrail {
 			out.push(entry)
 		}
 		return out
+	}
+}
+
+function copySession(session: SessionRecord): SessionRecord {
+	return { ...session }
+}
+
+/** Sessions in memory, by id, by token hash and by key; every change is one synchronous step. */
+export class MemorySessions {
+	readonly #byId = new Map<string, SessionRecord>()
+	readonly #idByHash = new Map<string, string>()
+	readonly #idsByKey = new Map<string, Set<string>>()
+
+	/**
+	 * Insert `session`, then remove its key's sessions expired at its creation and the oldest others
+	 * beyond `maxPerKey`; answers the removed ones. The caller checks that the key exists.
+	 */
+	create(session: SessionRecord, maxPerKey: number | undefined): SessionRecord[] {
+		if (this.#byId.has(session.id) || this.#idByHash.has(session.hash)) {
+			throw new KeywardError('duplicate_key', 'A session with this id or hash already exists')
+		}
+		const others = this.ofKey(session.keyId)
+		this.#byId.set(session.id, copySession(session))
+		this.#idByHash.set(session.hash, session.id)
+		let ids = this.#idsByKey.get(session.keyId)
+		if (ids === undefined) {
+			ids = new Set()
+			this.#idsByKey.set(session.keyId, ids)
+		}
+		ids.add(session.id)
+		const at = session.createdAt.getTime()
+		const live = others
+			.filter((s) => s.expiresAt.getTime() > at)
+			.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+		const doomed = [
+			...others.filter((s) => s.expiresAt.getTime() <= at),
+			...(maxPerKey === undefined ? [] : live.slice(Math.max(maxPerKey - 1, 0))),
+		]
+		for (const gone of doomed) this.delete(gone.id)
+		return doomed.map(copySession)
+	}
+
+	findByHash(hash: string): SessionRecord | null {
+		const id = this.#idByHash.get(hash)
+		const session = id === undefined ? undefined : this.#byId.get(id)
+		return session === undefined ? null : copySession(session)
+	}
+
+	/** Remove a session; answers it, or `null` when it was not there. */
+	delete(id: string): SessionRecord | null {
+		const session = this.#byId.get(id)
+		if (session === undefined) return null
+		this.#byId.delete(id)
+		this.#idByHash.delete(session.hash)
+		const ids = this.#idsByKey.get(session.keyId)
+		ids?.delete(id)
+		if (ids?.size === 0) this.#idsByKey.delete(session.keyId)
+		return copySession(session)
+	}
+
+	/** The sessions of key `keyId`. */
+	ofKey(keyId: string): SessionRecord[] {
+		return [...(this.#idsByKey.get(keyId) ?? [])].map((id) => this.#byId.get(id) as SessionRecord)
+	}
+
+	/** Remove every session of key `keyId` (the key is gone). */
+	deleteOfKey(keyId: string): void {
+		for (const session of this.ofKey(keyId)) this.delete(session.id)
 	}
 }

@@ -1,6 +1,7 @@
 import { KeywardError } from './errors.js'
-import { MemoryAuditTrail, MemoryCounters } from './memory-parts.js'
+import { MemoryAuditTrail, MemoryCounters, MemorySessions } from './memory-parts.js'
 import { isActiveAt, isInactiveAt, isInGrace } from './records.js'
+import type { SessionRecord } from './session-types.js'
 import type {
 	AuditAction,
 	AuditEntry,
@@ -10,6 +11,7 @@ import type {
 	ConsumeAllResult,
 	CounterLimit,
 	CreateRecordOptions,
+	CreateSessionRecordOptions,
 	DeleteOptions,
 	KeyRotation,
 	KeyStore,
@@ -42,6 +44,7 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	readonly #owners = new Map<string, OwnerInfo>()
 	readonly #counters = new MemoryCounters()
 	readonly #audit = new MemoryAuditTrail()
+	readonly #sessions = new MemorySessions()
 
 	async create(record: KeyRecord, options: Readonly<CreateRecordOptions> = {}): Promise<void> {
 		if (this.#byId.has(record.id) || this.#idByHash.has(record.hash)) {
@@ -206,6 +209,26 @@ export class MemoryStore implements KeyStore, UsageCounter {
 		return ids.slice(0, query.limit).map((id) => copyOwner(this.#owners.get(id) as OwnerInfo))
 	}
 
+	async createSession(
+		session: SessionRecord,
+		options: Readonly<CreateSessionRecordOptions> = {},
+	): Promise<SessionRecord[]> {
+		if (!this.#byId.has(session.keyId)) throw new KeywardError('key_not_found', 'No such key')
+		const removed = this.#sessions.create(session, options.maxPerKey)
+		this.#audit.note('session.created', session, session.createdAt, options.audit)
+		return removed
+	}
+
+	async findSessionByHash(hash: string): Promise<SessionRecord | null> {
+		return this.#sessions.findByHash(hash)
+	}
+
+	async deleteSession(id: string, options: Readonly<DeleteOptions> = {}): Promise<SessionRecord | null> {
+		const ended = this.#sessions.delete(id)
+		if (ended !== null) this.#audit.note('session.ended', ended, options.at ?? new Date(), options.audit)
+		return ended
+	}
+
 	/** Counts synchronously: it answers with the result itself, not a promise. */
 	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult {
 		return this.#counters.consume(keyId, period, cost, limit)
@@ -234,6 +257,7 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	}
 
 	#remove(record: KeyRecord): void {
+		this.#sessions.deleteOfKey(record.id)
 		this.#byId.delete(record.id)
 		this.#idByHash.delete(record.hash)
 		const ids = this.#idsByOwner.get(record.owner)

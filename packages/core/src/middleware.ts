@@ -2,6 +2,11 @@ import { KeywardError } from './errors.js'
 import type { Keyward } from './keyward.js'
 import { rejectUnknownOptions } from './options.js'
 import { checkScopes, SCOPE_PATTERN } from './scopes.js'
+import {
+	type ResolvedSessionOptions,
+	resolveSessionOptions,
+	type SessionAuthOptions,
+} from './session-options.js'
 import type { KeyInfo, RequestLike, VerifyFailure, VerifyOptions } from './types.js'
 
 /**
@@ -28,6 +33,13 @@ export interface MiddlewareOptions<Skip> extends Omit<VerifyOptions, 'client'> {
 	 * @defaultValue 'skip'
 	 */
 	preflight?: 'skip' | 'authenticate' | undefined
+	/**
+	 * Accept the session cookie of a login (`sessionLogin`) as a credential, with the same result,
+	 * scopes, quota counting and refusals as the key it was started with. A key in the request wins
+	 * over the cookie. Cookie-authenticated changes must come from a page of this origin (CSRF);
+	 * `fromQuery` also logs in a page opened with `?api_key=`. @defaultValue none (keys only)
+	 */
+	session?: SessionAuthOptions | undefined
 }
 
 /** {@link MiddlewareOptions} after validation. */
@@ -37,6 +49,8 @@ export interface ResolvedMiddlewareOptions<Skip> {
 	readonly authenticatePreflight: boolean
 	/** What to pass to `keyward.verify` on every request: validated once, never copied per request. */
 	readonly verify: Readonly<VerifyOptions>
+	/** The session cookie as a credential, or `undefined` for keys only. */
+	readonly session: ResolvedSessionOptions | undefined
 }
 
 /** How an adapter names itself and reads the client address. */
@@ -49,7 +63,7 @@ export interface MiddlewareHost {
 	readonly client?: ((req: RequestLike) => string | undefined) | undefined
 }
 
-const MIDDLEWARE_OPTIONS = ['scopes', 'hideCredentials', 'cost', 'optional', 'skip', 'preflight']
+const MIDDLEWARE_OPTIONS = ['scopes', 'hideCredentials', 'cost', 'optional', 'skip', 'preflight', 'session']
 
 function fail(message: string): never {
 	throw new KeywardError('invalid_option', message)
@@ -84,7 +98,7 @@ export function resolveMiddlewareOptions<Skip>(
 	if (typeof options !== 'object' || options === null) fail(`${host.name} options must be an object`)
 	const known = host.options === undefined ? MIDDLEWARE_OPTIONS : [...MIDDLEWARE_OPTIONS, ...host.options]
 	rejectUnknownOptions(options, known, `${host.name} options`)
-	const { optional, skip, preflight, scopes, hideCredentials, cost } = options
+	const { optional, skip, preflight, scopes, hideCredentials, cost, session } = options
 	if (optional !== undefined && typeof optional !== 'boolean') fail('optional must be true or false')
 	if (skip !== undefined && typeof skip !== 'function') fail('skip must be a function')
 	if (preflight !== undefined && preflight !== 'skip' && preflight !== 'authenticate') {
@@ -108,6 +122,7 @@ export function resolveMiddlewareOptions<Skip>(
 		skip,
 		authenticatePreflight: preflight === 'authenticate',
 		verify: Object.freeze(verify),
+		session: session === undefined ? undefined : resolveSessionOptions(session, 'session options', true),
 	}
 }
 

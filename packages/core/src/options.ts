@@ -7,6 +7,7 @@ import { LABEL_PATTERN } from './key-format.js'
 import type { LifetimePolicy } from './lifetime.js'
 import { unknownOptionMessage } from './option-names.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
+import type { SessionOptions } from './session-types.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { HideCredentials, InvalidationChannel } from './types.js'
 
@@ -51,6 +52,11 @@ export interface KeywardOptions {
 	failureLimit?: FailureLimitOptions | false | undefined
 	/** A store call slower than this counts as a failure (503). @defaultValue 5000 */
 	storeTimeoutMs?: number | undefined
+	/**
+	 * Sessions started by logging in with a key (`createSession`): their longest lifetime and how
+	 * many a key may have at once. @defaultValue `{ maxLifetimeMs: 30 days, maxPerKey: 100 }`
+	 */
+	sessions?: SessionOptions | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
 	now?: (() => number) | undefined
 }
@@ -71,6 +77,7 @@ const KNOWN: Record<keyof KeywardOptions, true> = {
 	lifetime: true,
 	storeTimeoutMs: true,
 	failureLimit: true,
+	sessions: true,
 	now: true,
 }
 
@@ -154,6 +161,21 @@ export function validateOptions(options: Readonly<KeywardOptions>): void {
 		positive(failureLimit.max, 'failureLimit.max')
 		positive(failureLimit.windowMs, 'failureLimit.windowMs')
 		positive(failureLimit.maxClients, 'failureLimit.maxClients')
+	}
+	const { sessions } = options
+	if (sessions !== undefined) {
+		if (typeof sessions !== 'object' || sessions === null) fail('sessions must be an object')
+		rejectUnknownOptions(sessions, ['maxLifetimeMs', 'maxPerKey'], 'sessions options')
+		if (
+			sessions.maxLifetimeMs !== undefined &&
+			(!Number.isSafeInteger(sessions.maxLifetimeMs) || sessions.maxLifetimeMs < 1000)
+		)
+			fail('sessions.maxLifetimeMs must be an integer of at least 1000')
+		if (
+			sessions.maxPerKey !== undefined &&
+			(!Number.isSafeInteger(sessions.maxPerKey) || sessions.maxPerKey < 1)
+		)
+			fail('sessions.maxPerKey must be a positive integer')
 	}
 	if (extract !== undefined) {
 		rejectUnknownOptions(extract, ['schemes', 'headers', 'query'], 'extract options')

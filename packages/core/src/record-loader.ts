@@ -12,6 +12,8 @@ import type { KeyRecord, VerifySuccess } from './types.js'
 export interface RecordLoader {
 	/** Read the record of `key` (hash `hash`) from the store into the cache; `null` when unknown. */
 	load(key: string, hash: string, nowMs: number): Promise<CachedKey | null>
+	/** Read the record of key `id` from the store into the cache (for a session); `null` when unknown. */
+	loadById(id: string, nowMs: number): Promise<CachedKey | null>
 	/** The cache entry of a record, with what the hot path needs made once. */
 	cacheEntry(record: KeyRecord): CachedKey
 }
@@ -60,7 +62,8 @@ export function createRecordLoader(
 	guard: StoreBoundary['guard'],
 	cache: KeyCache,
 ): RecordLoader {
-	const inflight = new Map<string, Promise<CachedKey | null>>()
+	const byHash = sharedLookups<CachedKey | null>()
+	const byId = sharedLookups<CachedKey | null>()
 
 	function cacheEntry(record: KeyRecord): CachedKey {
 		const info = toInfo(record)
@@ -91,21 +94,47 @@ export function createRecordLoader(
 		return null
 	}
 
+	async function findById(id: string): Promise<CachedKey | null> {
+		const record: unknown = await guard(store.findById(id))
+		if (record === null || record === undefined) return null
+		if (!isRecord(record) || record.id !== id) throw new Error('store returned an invalid record')
+		return cacheEntry(record)
+	}
+
 	return {
 		cacheEntry,
-		load(key, hash, nowMs) {
-			let pending = inflight.get(hash)
-			if (pending === undefined) {
-				pending = find(key)
-					.then((entry) => {
-						if (entry === null) cache.setUnknown(hash)
-						else cache.set(entry, nowMs)
-						return entry
-					})
-					.finally(() => inflight.delete(hash))
-				inflight.set(hash, pending)
-			}
-			return pending
+		loadById(id, nowMs) {
+			return byId(id, () =>
+				findById(id).then((entry) => {
+					if (entry !== null) cache.set(entry, nowMs)
+					return entry
+				}),
+			)
 		},
+		load(key, hash, nowMs) {
+			return byHash(hash, () =>
+				find(key).then((entry) => {
+					if (entry === null) cache.setUnknown(hash)
+					else cache.set(entry, nowMs)
+					return entry
+				}),
+			)
+		},
+	}
+}
+
+/**
+ * Store lookups that concurrent misses share: while the lookup of `id` is pending, asking for `id`
+ * again answers the same promise instead of asking the store again.
+ */
+export function sharedLookups<T>(): (id: string, lookup: () => Promise<T>) => Promise<T> {
+	const inflight = new Map<string, Promise<T>>()
+	return function shared(id, lookup) {
+		let pending = inflight.get(id)
+		if (pending === undefined) {
+			pending = lookup().finally(() => inflight.delete(id))
+			inflight.set(id, pending)
+		}
+		return pending
 	}
 }

@@ -1,3 +1,4 @@
+import type { SessionRecord } from './session-types.js'
 import type { ConsumeResult, KeyPatch, KeyRecord, OwnerInfo, OwnerPatch } from './types.js'
 
 /**
@@ -11,7 +12,10 @@ export interface AuditStamp {
 	readonly source: string | null
 }
 
-/** What happened to a key. */
+/**
+ * What happened to a key. `session.created` is a login with an API key ("API key login"),
+ * `session.ended` a logout.
+ */
 export type AuditAction =
 	| 'key.created'
 	| 'key.revoked'
@@ -19,13 +23,18 @@ export type AuditAction =
 	| 'key.rotated'
 	| 'key.purged'
 	| 'owner.changed'
+	| 'session.created'
+	| 'session.ended'
 
 /** One line of the audit trail. Never holds key text or hashes. */
 export interface AuditEntry {
 	/** When it happened, by the keyward's clock. */
 	readonly at: Date
 	readonly action: AuditAction
-	/** The key acted on; for `key.rotated`, the new key; `null` for a change of the owner's record. */
+	/**
+	 * The key acted on (for a session, the key it was started with); for `key.rotated`, the new key;
+	 * `null` for a change of the owner's record.
+	 */
 	readonly keyId: string | null
 	/** Owner of the key, or the owner whose record changed. */
 	readonly owner: string
@@ -82,6 +91,16 @@ export interface RotationResult {
 	readonly graceEnded: readonly KeyRecord[]
 }
 
+/** Options of {@link KeyStore.createSession}. */
+export interface CreateSessionRecordOptions {
+	/**
+	 * Keep at most this many sessions of the key, the new one included: the oldest others are
+	 * removed in the same operation. @defaultValue no limit
+	 */
+	maxPerKey?: number | undefined
+	audit?: AuditStamp | undefined
+}
+
 /** Options of the store's lifecycle changes. */
 export interface ChangeOptions {
 	audit?: AuditStamp | undefined
@@ -95,8 +114,9 @@ export interface DeleteOptions extends ChangeOptions {
 
 /**
  * Where key records live. Every method returns a promise and throws on infrastructure failure.
- * Lifecycle changes (`create`, `revoke`, `revokeAll`, `rotate`, `delete`) are each one atomic
- * operation, and a store that keeps an audit trail records them in the same operation.
+ * Lifecycle changes (`create`, `revoke`, `revokeAll`, `rotate`, `delete`, and sessions' `createSession`
+ * and `deleteSession`) are each one atomic operation, and a store that keeps an audit trail records
+ * them in the same operation. Sessions disappear with their key.
  * `runKeyStoreConformance` from `@keyward/core/testing` checks all of it, concurrency included.
  */
 export interface KeyStore {
@@ -130,12 +150,12 @@ export interface KeyStore {
 	 * concurrent rotations of one key give exactly one successor.
 	 */
 	rotate(rotation: KeyRotation): Promise<RotationResult | null>
-	/** Remove; `false` if it was not there. */
+	/** Remove, with the key's sessions; `false` if it was not there. */
 	delete(id: string, options?: DeleteOptions): Promise<boolean>
 	/**
 	 * Delete the owner's inactive keys (revoked, or expired at `at`) beyond the newest `keep`
-	 * (newest by `createdAt`), atomically, each with a `key.purged` audit entry; resolves to the
-	 * deleted keys.
+	 * (newest by `createdAt`), atomically, each with a `key.purged` audit entry and with its
+	 * sessions; resolves to the deleted keys.
 	 */
 	purgeInactive(owner: string, keep: number, at: Date, options?: ChangeOptions): Promise<KeyRecord[]>
 	/** The audit trail, newest first, for stores that keep one. */
@@ -149,6 +169,18 @@ export interface KeyStore {
 	setOwner(id: string, patch: OwnerPatch, at: Date, options?: ChangeOptions): Promise<OwnerInfo>
 	/** Owner records, by id, at most `limit` of them after the id `after` (exclusive). */
 	listOwners(query: { after?: string | undefined; limit: number }): Promise<OwnerInfo[]>
+	/**
+	 * Insert a session of key `session.keyId`, with a `session.created` audit entry, atomically. In
+	 * the same operation, the key's sessions expired at `session.createdAt` are removed, and its
+	 * oldest others beyond `maxPerKey`. Resolves to the sessions removed. Rejects with
+	 * `KeywardError('duplicate_key')` if `id` or `hash` exists, and with
+	 * `KeywardError('key_not_found')`, inserting nothing, when the key does not exist.
+	 */
+	createSession(session: SessionRecord, options?: CreateSessionRecordOptions): Promise<SessionRecord[]>
+	/** Hot path: one indexed lookup of a session by the hash of its token. `null` if unknown. */
+	findSessionByHash(hash: string): Promise<SessionRecord | null>
+	/** End a session (logout), with a `session.ended` audit entry; resolves to it, or `null` if unknown. */
+	deleteSession(id: string, options?: DeleteOptions): Promise<SessionRecord | null>
 	/** Release resources; called by `keyward.close()`. */
 	close?(): Promise<void>
 }

@@ -196,8 +196,8 @@ export type HideCredentials = 'query' | boolean
  */
 export interface InvalidationChannel {
 	/**
-	 * Announce that key `id` was revoked, deleted, rotated or updated, or, as `owner:<id>`, that
-	 * an owner's record changed (key ids never contain `:`).
+	 * Announce that key `id` was revoked, deleted, rotated or updated, as `owner:<id>` that an
+	 * owner's record changed, or as `session:<id>` that a session ended (key ids never contain `:`).
 	 */
 	publish(id: string): Promise<void>
 	/**

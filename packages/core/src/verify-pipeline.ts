@@ -1,4 +1,4 @@
-import type { CachedKey, KeyCache } from './cache.js'
+import type { CachedKey, CachedSession, HashCache, KeyCache } from './cache.js'
 import { planHiding } from './credential-hiding.js'
 import { KeywardError } from './errors.js'
 import type { EventHub } from './events.js'
@@ -14,6 +14,7 @@ import type { QuotaCalendar } from './quota-period.js'
 import { createRecordLoader, deriveUnderOwner } from './record-loader.js'
 import type { Rejecter } from './rejections.js'
 import { hasScopes } from './scopes.js'
+import { createSessionCheck } from './session-check.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type {
@@ -36,6 +37,7 @@ export interface VerifierDeps {
 	readonly environment: string | null
 	readonly reject: Rejecter
 	readonly cache: KeyCache
+	readonly sessions: HashCache<CachedSession>
 	readonly owners: OwnerCache
 	readonly calendar: QuotaCalendar
 	readonly limiter: FailureLimiter | undefined
@@ -47,13 +49,25 @@ export interface VerifierDeps {
 	readonly credentialHeaders: readonly string[]
 }
 
-/** The request path of a keyward. */
+/**
+ * The request path of a keyward. `owner`, when given, must be the key's owner: any other is
+ * refused as an unknown key is (a login naming the wrong user learns nothing about the key).
+ */
 export interface Verifier {
-	verify(req: RequestLike, options: Readonly<VerifyOptions>): Promise<VerifyResult>
-	verifyKey(key: string, options: Readonly<VerifyOptions>): Promise<VerifyResult>
+	verify(req: RequestLike, options: Readonly<VerifyOptions>, owner?: string): Promise<VerifyResult>
+	verifyKey(key: string, options: Readonly<VerifyOptions>, owner?: string): Promise<VerifyResult>
+	/** Verify a session token: the session, then its key exactly as `verifyKey` checks a key. */
+	verifySession(token: string, options: Readonly<VerifyOptions>): Promise<VerifyResult>
 	/** The cache entry of a record, as the request path keeps it. */
 	cacheEntry(record: KeyRecord): CachedKey
 }
+
+/** One kind of credential, checked: a key's text, or a session's token. */
+export type CheckText = (
+	text: string,
+	scopes: readonly string[] | undefined,
+	cost: number,
+) => VerifyResult | Promise<VerifyResult>
 
 /**
  * The request path: extract -> format check -> hash -> cache -> store -> checks -> quota. On a
@@ -72,6 +86,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		key: string,
 		scopes: readonly string[] | undefined,
 		cost: number,
+		owner?: string,
 	): VerifyResult | Promise<VerifyResult> {
 		const keyEnv = keyEnvironment(key, deps.prefix)
 		if (keyEnv === false) return reject('malformed')
@@ -79,9 +94,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		const nowMs = now()
 		const hash = hasher.hash(key)
 		const entry = cache.get(hash, nowMs)
-		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs)
+		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs, owner)
 		return records.load(key, hash, nowMs).then(
-			(loaded) => checkRecord(loaded, scopes, cost, nowMs),
+			(loaded) => checkRecord(loaded, scopes, cost, nowMs, owner),
 			() => reject('unavailable'),
 		)
 	}
@@ -92,8 +107,11 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		scopes: readonly string[] | undefined,
 		cost: number,
 		nowMs: number,
+		requiredOwner?: string,
 	): VerifyResult | Promise<VerifyResult> {
 		if (entry === null) return reject('invalid')
+		// Before anything about the key: a wrong owner must not learn that it is revoked or expired.
+		if (requiredOwner !== undefined && entry.info.owner !== requiredOwner) return reject('invalid')
 		const info = entry.info
 		if (info.revokedAt !== null && info.revokedAt.getTime() <= nowMs)
 			return reject('revoked', undefined, info.id)
@@ -153,11 +171,31 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		return typeof client === 'function' ? (req === undefined ? undefined : client(req)) : client
 	}
 
-	/** Verify a key with the failure limiter and the events around it. */
+	const verifySessionText = createSessionCheck({
+		store,
+		hasher,
+		guard,
+		prefix: deps.prefix,
+		reject,
+		cache,
+		sessions: deps.sessions,
+		records,
+		now,
+		checkRecord,
+	})
+
+	/** A key of `owner` only, or any key. */
+	function keyOf(owner: string | undefined): CheckText {
+		if (owner === undefined) return verifyKeyText
+		return (key, scopes, cost) => verifyKeyText(key, scopes, cost, owner)
+	}
+
+	/** Verify a credential (a key, or a session token) with the failure limiter and the events around it. */
 	function verifyWithLimits(
-		key: unknown,
+		text: unknown,
 		options: Readonly<VerifyOptions>,
 		req: RequestLike | undefined,
+		check: CheckText,
 	): VerifyResult | Promise<VerifyResult> {
 		const cost = options.cost ?? 1
 		if (cost !== 1 && (!Number.isSafeInteger(cost) || cost < 0)) {
@@ -168,7 +206,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		if (blocked !== undefined) return blocked
 		const timed = events.has('request.verified') || events.has('request.rejected')
 		const started = timed ? performance.now() : 0
-		const outcome = verifyKeyText(typeof key === 'string' ? key : '', options.scopes, cost)
+		const outcome = check(typeof text === 'string' ? text : '', options.scopes, cost)
 		if (client === undefined && !timed) return outcome
 		const finish = (result: VerifyResult): VerifyResult => {
 			if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
@@ -216,6 +254,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	function verifyRequest(
 		req: RequestLike,
 		options: Readonly<VerifyOptions>,
+		owner: string | undefined,
 	): VerifyResult | Promise<VerifyResult> {
 		const found = deps.extract(req)
 		const mode = options.hideCredentials ?? deps.hideByDefault
@@ -229,7 +268,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		)
 		const outcome =
 			found.kind === 'key'
-				? verifyWithLimits(found.key, options, req)
+				? verifyWithLimits(found.key, options, req, keyOf(owner))
 				: refuseCredentials(found.kind, options, req)
 		if (hide === undefined) return outcome
 		return outcome instanceof Promise
@@ -238,16 +277,23 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	}
 
 	return {
-		verify(req, options) {
+		verify(req, options, owner) {
 			try {
-				return Promise.resolve(verifyRequest(req, options))
+				return Promise.resolve(verifyRequest(req, options, owner))
 			} catch (error) {
 				return Promise.reject(error)
 			}
 		},
-		verifyKey(key, options) {
+		verifyKey(key, options, owner) {
 			try {
-				return Promise.resolve(verifyWithLimits(key, options, undefined))
+				return Promise.resolve(verifyWithLimits(key, options, undefined, keyOf(owner)))
+			} catch (error) {
+				return Promise.reject(error)
+			}
+		},
+		verifySession(token, options) {
+			try {
+				return Promise.resolve(verifyWithLimits(token, options, undefined, verifySessionText))
 			} catch (error) {
 				return Promise.reject(error)
 			}

@@ -16,7 +16,9 @@ export type RejectCode =
 	| 'expired'
 	| 'ambiguous'
 	| 'wrong_environment'
+	| 'invalid_session'
 	| 'insufficient_scope'
+	| 'cross_origin'
 	| 'owner_disabled'
 	| 'quota_exceeded'
 	| 'owner_quota_exceeded'
@@ -35,7 +37,9 @@ export const REJECTIONS = {
 	expired: { status: 401, detail: 'API key has expired' },
 	ambiguous: { status: 401, detail: 'Multiple API keys provided' },
 	wrong_environment: { status: 401, detail: 'API key belongs to another environment' },
+	invalid_session: { status: 401, detail: 'Session is invalid or has ended' },
 	insufficient_scope: { status: 403, detail: 'Insufficient scope' },
+	cross_origin: { status: 403, detail: 'Cross-origin request refused' },
 	owner_disabled: { status: 403, detail: 'The account is disabled' },
 	quota_exceeded: { status: 429, detail: 'Monthly quota exceeded' },
 	owner_quota_exceeded: { status: 429, detail: 'Monthly request limit of the account exceeded' },

@@ -3,21 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createKeyward } from '../src/keyward.js'
 import { MemoryStore } from '../src/memory-store.js'
 import { hasScopes, intersectScopes, scopeGrants } from '../src/scopes.js'
-import type { InvalidationChannel } from '../src/types.js'
-import { setup } from './helpers.js'
-
-/** An in-process invalidation channel shared by several keywards, as Redis pub/sub would be. */
-function sharedChannel(): () => InvalidationChannel {
-	const listeners = new Set<(id: string | null) => void>()
-	return () => ({
-		publish: async (id) => {
-			for (const listener of listeners) listener(id)
-		},
-		subscribe: (listener) => {
-			listeners.add(listener)
-		},
-	})
-}
+import { setup, sharedChannel } from './helpers.js'
 
 describe('owner records', () => {
 	it('gives an inheriting key its owner’s current scopes, and takes them away at once', async () => {

@@ -6,6 +6,7 @@ import {
 	hideCredentials,
 	type MiddlewareOptions,
 	refusalBody,
+	type SessionBinding,
 } from '@keyward/core/adapter'
 import type { Request, RequestHandler, Response } from 'express'
 
@@ -22,9 +23,26 @@ type Skip = (req: Request, res: Response) => boolean | Promise<boolean>
 
 /**
  * Options of {@link apiKeyAuth}: `scopes`, `hideCredentials` and `cost` of core's `verify`, plus
- * `optional`, `skip(req, res)` and `preflight`.
+ * `optional`, `skip(req, res)`, `preflight` and `session` (the cookie of `sessionLogin`).
  */
 export interface ApiKeyAuthOptions extends MiddlewareOptions<Skip> {}
+
+/** What sessions need of Express: the origin and URL as the client sent them, and a response. */
+export const expressSessions: SessionBinding<Request> = {
+	request: (req) => req,
+	client: (req) => req.ip,
+	// `req.protocol` honours `app.set('trust proxy', ...)`.
+	origin: (req) => `${req.protocol}://${req.get('host') ?? ''}`,
+	location: (req) => req.originalUrl,
+	body: (req) => req.body,
+	respond(req, answer) {
+		const res = req.res as Response
+		res.status(answer.status).set(answer.headers)
+		for (const cookie of answer.cookies) res.append('Set-Cookie', cookie)
+		if (answer.body === undefined) res.end()
+		else res.json(answer.body)
+	},
+}
 
 /** Express as core sees it: Express 5 keeps `res` on `req`, and derives `req.query` from `req.url`. */
 const express: FrameworkBinding<Request, Skip> = {
@@ -42,6 +60,7 @@ const express: FrameworkBinding<Request, Skip> = {
 	refuse(req, refusal) {
 		;(req.res as Response).status(refusal.status).set(refusal.headers).json(refusalBody(refusal))
 	},
+	session: expressSessions,
 }
 
 /**
@@ -51,6 +70,11 @@ const express: FrameworkBinding<Request, Skip> = {
  * `Retry-After` on 429), and `next()` is not called. A key in the query is removed from `req.url`,
  * `req.originalUrl` and `req.query` before anything else sees the request.
  *
+ * With `session`, a request without a key may authenticate with the session cookie of
+ * {@link sessionLogin} instead: same `req.apiKey`, scopes, quota and refusals as its key. A
+ * cookie-authenticated change (not GET, HEAD, OPTIONS) must come from a page of this origin, and a
+ * `POST` must be JSON or carry the `csrfHeader` (else `403 cross_origin`).
+ *
  * Options are validated at once: an unknown or invalid option throws `KeywardError('invalid_option')`.
  * @param keyward - the verifier from `createKeyward()`
  * @param options - see {@link ApiKeyAuthOptions}
@@ -58,6 +82,7 @@ const express: FrameworkBinding<Request, Skip> = {
  * const keyward = createKeyward({ store })
  * app.use('/api', apiKeyAuth(keyward, { scopes: ['read:*'] }))
  * app.get('/api/me', (req, res) => res.json({ owner: req.apiKey?.owner }))
+ * app.use('/app', apiKeyAuth(keyward, { session: { cookie: 'kw_session', fromQuery: true } }))
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): RequestHandler {
 	const authenticate = createAuthenticator(keyward, options, express)

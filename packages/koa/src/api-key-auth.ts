@@ -6,6 +6,7 @@ import {
 	hideCredentialsInKoa,
 	type MiddlewareOptions,
 	refusalBody,
+	type SessionBinding,
 } from '@keyward/core/adapter'
 import type { Context, Middleware } from 'koa'
 
@@ -20,9 +21,25 @@ type Skip = (ctx: Context) => boolean | Promise<boolean>
 
 /**
  * Options of {@link apiKeyAuth}: `scopes`, `hideCredentials` and `cost` of core's `verify`, plus
- * `optional`, `skip(ctx)` and `preflight`.
+ * `optional`, `skip(ctx)`, `preflight` and `session` (the cookie of `sessionLogin`).
  */
 export interface ApiKeyAuthOptions extends MiddlewareOptions<Skip> {}
+
+/** What sessions need of Koa; an answer without a body gets an empty one, so Koa keeps its status. */
+export const koaSessions: SessionBinding<Context> = {
+	request: (ctx) => ctx.req,
+	client: (ctx) => ctx.ip,
+	// Not `ctx.origin`: in Koa 3 that is the request's Origin header. `ctx.protocol` honours `app.proxy`.
+	origin: (ctx) => `${ctx.protocol}://${ctx.host}`,
+	location: (ctx) => ctx.originalUrl,
+	body: (ctx) => (ctx.request as { body?: unknown }).body,
+	respond(ctx, answer) {
+		ctx.status = answer.status
+		ctx.set(answer.headers)
+		for (const cookie of answer.cookies) ctx.append('Set-Cookie', cookie)
+		ctx.body = answer.body ?? ''
+	},
+}
 
 /**
  * Koa as core sees it. Refusals set `ctx.status`, `ctx.set()` and `ctx.body` directly, never
@@ -45,6 +62,7 @@ const koa: FrameworkBinding<Context, Skip> = {
 		ctx.set(refusal.headers)
 		ctx.body = refusalBody(refusal)
 	},
+	session: koaSessions,
 }
 
 /**
@@ -55,6 +73,11 @@ const koa: FrameworkBinding<Context, Skip> = {
  * `ctx.url`, `ctx.querystring`, `ctx.originalUrl`, `ctx.href` and `ctx.URL` before anything else
  * sees the request.
  *
+ * With `session`, a request without a key may authenticate with the session cookie of
+ * {@link sessionLogin} instead: same `ctx.state.apiKey`, scopes, quota and refusals as its key. A
+ * cookie-authenticated change (not GET, HEAD, OPTIONS) must come from a page of this origin, and a
+ * `POST` must be JSON or carry the `csrfHeader` (else `403 cross_origin`).
+ *
  * Options are validated at once: an unknown or invalid option throws `KeywardError('invalid_option')`.
  * @param keyward - the verifier from `createKeyward()`
  * @param options - see {@link ApiKeyAuthOptions}
@@ -62,6 +85,7 @@ const koa: FrameworkBinding<Context, Skip> = {
  * const keyward = createKeyward({ store })
  * app.use(apiKeyAuth(keyward, { scopes: ['read:*'] }))
  * app.use((ctx) => { ctx.body = { owner: ctx.state.apiKey?.owner } })
+ * router.get('/app', apiKeyAuth(keyward, { session: { cookie: 'kw_session', fromQuery: true } }), page)
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): Middleware {
 	const authenticate = createAuthenticator(keyward, options, koa)

@@ -1,9 +1,10 @@
 import { auditTableStatements } from './audit-sql.js'
 import { RECORD_COLUMNS } from './rows.js'
+import { sessionTableStatements } from './sessions-sql.js'
 import type { TableNames } from './tables.js'
 
 /** The schema version this release of `@keyward/postgres` creates and understands. */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /**
  * Migration steps, in order; step `i` brings the schema to version `i + 1`. Steps are PL/pgSQL
@@ -55,6 +56,7 @@ function steps(t: TableNames): string[] {
 		DROP FUNCTION IF EXISTS ${t.createKeyFunction}(${V2_SIGNATURE});
 		${createKeyFunction(t, RECORD_COLUMNS, 'p_inherits_scopes boolean,')}
 		${consumeAllFunction(t)}`,
+		sessionTableStatements(t),
 	]
 }
 

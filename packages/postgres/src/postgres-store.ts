@@ -13,16 +13,19 @@ import type {
 	ConsumeResult,
 	CounterLimit,
 	CreateRecordOptions,
+	CreateSessionRecordOptions,
 	DeleteOptions,
 	KeyPatch,
 	KeyRecord,
 	KeyRotation,
 	RotationResult,
+	SessionRecord,
 } from '@keyward/core/testing'
 import { auditListQuery, toAuditEntry } from './audit-sql.js'
 import { migrationStatement, migrationsTableQuery, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'
 import { patchAssignments, RECORD_COLUMNS, recordParams, toOwner, toRecord } from './rows.js'
+import { sessionParams, sessionStatements, toSession } from './sessions-sql.js'
 import { ownerStatements, prefixEnd, statements } from './statements.js'
 import { type TableNames, type TableOptions, tableNames } from './tables.js'
 
@@ -36,16 +39,30 @@ export interface PostgresStoreOptions extends TableOptions {
 	 */
 	onClose?: (() => Promise<void>) | undefined
 	/**
-	 * Record every lifecycle change (create, revoke, rotate, delete, purge) in the audit table, in
-	 * the same statement as the change, so neither exists without the other. @defaultValue true
+	 * Record every lifecycle change (create, revoke, rotate, delete, purge, login, logout) in the
+	 * audit table, in the same statement as the change, so neither exists without the other.
+	 * @defaultValue true
 	 */
 	audit?: boolean | undefined
 }
 
 const UNIQUE_VIOLATION = '23505'
+const FOREIGN_KEY_VIOLATION = '23503'
 
 function isUniqueViolation(error: unknown): boolean {
 	return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION
+}
+
+/** A unique violation as `duplicate_key`, a missing key as `key_not_found`; anything else as it is. */
+function sessionError(error: unknown): unknown {
+	const code = (error as { code?: unknown } | null)?.code
+	if (code === UNIQUE_VIOLATION)
+		return new KeywardError('duplicate_key', 'A session with this id or hash already exists', {
+			cause: error,
+		})
+	if (code === FOREIGN_KEY_VIOLATION)
+		return new KeywardError('key_not_found', 'No such key', { cause: error })
+	return error
 }
 
 /**
@@ -65,6 +82,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 	readonly #onClose: (() => Promise<void>) | undefined
 	readonly #sql: ReturnType<typeof statements>
 	readonly #ownerSql: ReturnType<typeof ownerStatements>
+	readonly #sessionSql: ReturnType<typeof sessionStatements>
 	readonly #audit: boolean
 	#closed: Promise<void> | undefined
 
@@ -83,6 +101,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		this.tables = tableNames(options)
 		this.#sql = statements(this.tables)
 		this.#ownerSql = ownerStatements(this.tables)
+		this.#sessionSql = sessionStatements(this.tables)
 	}
 
 	/**
@@ -288,6 +307,34 @@ export class PostgresStore implements KeyStore, UsageCounter {
 	async listOwners(query: { after?: string | undefined; limit: number }): Promise<OwnerInfo[]> {
 		const { rows } = await this.client.query(this.#ownerSql.listOwners, [query.after ?? null, query.limit])
 		return rows.map(toOwner)
+	}
+
+	/** One function call: insert, audit and the per-key limit, serialised per key. */
+	async createSession(
+		session: SessionRecord,
+		options: Readonly<CreateSessionRecordOptions> = {},
+	): Promise<SessionRecord[]> {
+		try {
+			const { rows } = await this.client.query(this.#sessionSql.create, [
+				...sessionParams(session),
+				options.maxPerKey ?? null,
+				...this.#stamp(options.audit),
+			])
+			return rows.map(toSession)
+		} catch (error) {
+			throw sessionError(error)
+		}
+	}
+
+	async findSessionByHash(hash: string): Promise<SessionRecord | null> {
+		const { rows } = await this.client.query(this.#sessionSql.byHash, [hash])
+		return rows.length === 0 ? null : toSession(rows[0])
+	}
+
+	async deleteSession(id: string, options: Readonly<DeleteOptions> = {}): Promise<SessionRecord | null> {
+		const at = options.at ?? new Date()
+		const { rows } = await this.client.query(this.#sessionSql.delete, [id, at, ...this.#stamp(options.audit)])
+		return rows.length === 0 ? null : toSession(rows[0])
 	}
 
 	/** Run `onClose` (once); the store must not be used afterwards. */

@@ -35,7 +35,8 @@ export const RECORD_PARAM_COUNT = 15
 
 // Drivers differ: pg returns int8 as a string and PGlite as a number; a driver without type
 // parsing returns timestamps and JSON as text. Normalising here keeps every client working.
-function date(value: unknown): Date | null {
+/** A timestamp column as a `Date` (`null` stays `null`), whatever the driver returned. */
+export function date(value: unknown): Date | null {
 	if (value === null || value === undefined) return null
 	return value instanceof Date ? value : new Date(String(value))
 }

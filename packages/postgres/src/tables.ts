@@ -20,6 +20,10 @@ export interface TableNames {
 	readonly audit: string
 	/** Owner records. */
 	readonly owners: string
+	/** Sessions started by logging in with a key. */
+	readonly sessions: string
+	/** The function that starts a session under a per-key limit. */
+	readonly createSessionFunction: string
 	/** The function that creates a key under a per-owner limit. */
 	readonly createKeyFunction: string
 	/** The function that counts several counters, all or none. */
@@ -31,6 +35,8 @@ export interface TableNames {
 	readonly keysFamilyIndex: string
 	readonly auditKeyIndex: string
 	readonly auditOwnerIndex: string
+	readonly sessionsHashConstraint: string
+	readonly sessionsKeyIndex: string
 	/** SQL text expression naming this set of tables, for the migration lock. */
 	readonly lockName: string
 }
@@ -63,6 +69,8 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		migrations: qualified(`${prefix}migrations`),
 		audit: qualified(`${prefix}audit`),
 		owners: qualified(`${prefix}owners`),
+		sessions: qualified(`${prefix}sessions`),
+		createSessionFunction: qualified(`${prefix}create_session`),
 		createKeyFunction: qualified(`${prefix}create_key`),
 		consumeAllFunction: qualified(`${prefix}consume_all`),
 		keysHashConstraint: quote(`${prefix}keys_hash_key`),
@@ -71,6 +79,8 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		keysFamilyIndex: quote(`${prefix}keys_family_idx`),
 		auditKeyIndex: quote(`${prefix}audit_key_idx`),
 		auditOwnerIndex: quote(`${prefix}audit_owner_idx`),
+		sessionsHashConstraint: quote(`${prefix}sessions_hash_key`),
+		sessionsKeyIndex: quote(`${prefix}sessions_key_idx`),
 		lockName:
 			schema === null ? `'keyward:' || current_schema() || '.${prefix}'` : `'keyward:${schema}.${prefix}'`,
 	}

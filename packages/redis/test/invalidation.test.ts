@@ -107,6 +107,21 @@ describe.skipIf(!available)('RedisInvalidationChannel on Redis', () => {
 			expect((await two.usage(info.id)).used).toBe(2)
 		})
 
+		it('ends a session on every instance at once when it logs out there', async () => {
+			const store = new MemoryStore()
+			const one = createKeyward({ store, usage: a.usage, invalidation: a.invalidation })
+			const two = createKeyward({ store, usage: b.usage, invalidation: b.invalidation })
+			const { key } = await one.createKey({ owner: 'acme' })
+			const login = await one.createSession(key)
+			if (!login.ok) throw new Error(login.code)
+			expect((await two.verifySession(login.token)).ok).toBe(true) // now cached by the other
+			const evicted = nextMessage(b.invalidation)
+			expect(await one.endSession(login.token)).toBe(true)
+			expect(await evicted).toBe(`session:${login.session.id}`)
+			const refused = await two.verifySession(login.token)
+			expect(refused.ok === false && refused.code).toBe('invalid_session')
+		})
+
 		it('uses the prefix for the channel and the counters', () => {
 			expect(a.invalidation.channel).toBe(`${prefix}invalidate`)
 			expect(a.usage.prefix).toBe(prefix)

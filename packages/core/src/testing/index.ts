@@ -1,4 +1,5 @@
 export { generateKey } from '../key-format.js'
+export type { SessionRecord } from '../session-types.js'
 export type {
 	AuditAction,
 	AuditEntry,
@@ -8,12 +9,13 @@ export type {
 	ConsumeAllResult,
 	CounterLimit,
 	CreateRecordOptions,
+	CreateSessionRecordOptions,
 	DeleteOptions,
 	KeyRotation,
 	RotationResult,
 } from '../store-types.js'
 export type { ConsumeResult, KeyPatch, KeyRecord } from '../types.js'
 export { runKeyStoreConformance } from './key-store-conformance.js'
-export { sampleRecord } from './sample-record.js'
+export { sampleRecord, sampleSession } from './sample-record.js'
 export { failingStore, forwardingStore } from './stores.js'
 export { runUsageCounterConformance } from './usage-counter-conformance.js'

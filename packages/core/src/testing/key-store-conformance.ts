@@ -3,6 +3,7 @@ import { isKeywardError } from '../errors.js'
 import type { KeyStore } from '../store-types.js'
 import { describeKeyStoreLifecycle } from './key-store-lifecycle.js'
 import { describeKeyStoreOwners } from './key-store-owners.js'
+import { describeKeyStoreSessions } from './key-store-sessions.js'
 import { sampleRecord } from './sample-record.js'
 
 const isDuplicate = (error: unknown) => isKeywardError(error, 'duplicate_key')
@@ -29,6 +30,7 @@ export function runKeyStoreConformance(factory: () => KeyStore | Promise<KeyStor
 			() => store,
 			() => `acct-${sampleRecord().id}`,
 		)
+		describeKeyStoreSessions(() => store)
 
 		it('round-trips every field (Dates, nulls, unicode, nested metadata)', async () => {
 			const record = sampleRecord({

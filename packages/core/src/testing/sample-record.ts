@@ -1,3 +1,4 @@
+import type { SessionRecord } from '../session-types.js'
 import type { KeyRecord } from '../types.js'
 
 let serial = 0
@@ -28,6 +29,25 @@ export function sampleRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
 		metadata: {},
 		familyId: id,
 		replacedBy: null,
+		...overrides,
+	}
+}
+
+/**
+ * A complete session of key `keyId` with a unique id and token hash; `overrides` replace fields.
+ * It starts at the sample records' `createdAt` and lasts an hour.
+ */
+export function sampleSession(keyId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+	const tag = sampleRecord().id
+	const createdAt = overrides.createdAt ?? new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))
+	return {
+		id: tag,
+		hash: `s${tag}${'1'.repeat(64)}`.slice(0, 64),
+		keyId,
+		owner: 'owner-1',
+		createdAt,
+		expiresAt: new Date(createdAt.getTime() + 3_600_000),
+		client: '203.0.113.7',
 		...overrides,
 	}
 }

@@ -16,6 +16,9 @@ const KEY_STORE_METHODS = [
 	'getOwner',
 	'setOwner',
 	'listOwners',
+	'createSession',
+	'findSessionByHash',
+	'deleteSession',
 ] as const satisfies readonly (keyof KeyStore)[]
 
 /**
