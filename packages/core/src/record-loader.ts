@@ -12,8 +12,11 @@ import type { KeyRecord, VerifySuccess } from './types.js'
 export interface RecordLoader {
 	/** Read the record of `key` (hash `hash`) from the store into the cache; `null` when unknown. */
 	load(key: string, hash: string, nowMs: number): Promise<CachedKey | null>
-	/** The cache entry of a record, with what the hot path needs made once. */
-	cacheEntry(record: KeyRecord): CachedKey
+	/**
+	 * The cache entry of a record, with what the hot path needs made once, cached under `hash`
+	 * (the hash the request path computes for the key) or else the record's own.
+	 */
+	cacheEntry(record: KeyRecord, hash?: string): CachedKey
 }
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
@@ -62,12 +65,12 @@ export function createRecordLoader(
 ): RecordLoader {
 	const inflight = new Map<string, Promise<CachedKey | null>>()
 
-	function cacheEntry(record: KeyRecord): CachedKey {
+	function cacheEntry(record: KeyRecord, hash = record.hash): CachedKey {
 		const info = toInfo(record)
 		const verified = verifiedKey(info, null)
 		const success: VerifySuccess = Object.freeze({ ok: true, key: verified, headers: EMPTY_HEADERS })
 		return {
-			hash: record.hash,
+			hash,
 			info,
 			freshUntil: 0,
 			owner: undefined,
@@ -80,13 +83,18 @@ export function createRecordLoader(
 		}
 	}
 
-	async function find(key: string): Promise<CachedKey | null> {
+	/**
+	 * The record of `key` under any of its candidate hashes, as a cache entry keyed by `current`:
+	 * a key stored under an older pepper is then found in the cache by the hash the request path
+	 * computes, instead of going to the store on every request.
+	 */
+	async function find(key: string, current: string): Promise<CachedKey | null> {
 		for (const hash of hasher.candidates(key)) {
 			const record: unknown = await guard(store.findByHash(hash))
 			if (record === null || record === undefined) continue
 			if (!isRecord(record) || !safeEqual(record.hash, hash))
 				throw new Error('store returned an invalid record')
-			return cacheEntry(record)
+			return cacheEntry(record, current)
 		}
 		return null
 	}
@@ -96,7 +104,7 @@ export function createRecordLoader(
 		load(key, hash, nowMs) {
 			let pending = inflight.get(hash)
 			if (pending === undefined) {
-				pending = find(key)
+				pending = find(key, hash)
 					.then((entry) => {
 						if (entry === null) cache.setUnknown(hash)
 						else cache.set(entry, nowMs)
