@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
 	'key.deleted',
 	'key.rotated',
 	'key.purged',
+	'key.imported',
 ])
 
 /** Where audit entries go: a file, a table, a log pipeline. */
@@ -42,7 +43,8 @@ export interface AuditSubscription {
 }
 
 /**
- * Record keyward's key events (`key.created`, `key.revoked`, `key.deleted`, `key.rotated`) in
+ * Record keyward's key events (`key.created`, `key.revoked`, `key.deleted`, `key.rotated`,
+ * `key.purged`, `key.imported`) in
  * `sink`, in order. The entry's actor and source come from the surrounding
  * {@link withAuditContext}, else from `options`.
  * @param keyward - the keyward whose events are recorded
@@ -99,6 +101,7 @@ export function attachAuditSink(
 		keyward.on('key.deleted', ({ key, at }) => record('key.deleted', key, at)),
 		keyward.on('key.rotated', ({ key, previous, at }) => record('key.rotated', key, at, previous)),
 		keyward.on('key.purged', ({ key, at }) => record('key.purged', key, at)),
+		keyward.on('key.imported', ({ key, at }) => record('key.imported', key, at)),
 	]
 	return {
 		flush: () => tail,

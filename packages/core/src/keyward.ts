@@ -5,7 +5,9 @@ import { createExtractor } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper } from './hash.js'
 import { keyPattern } from './key-format.js'
+import { createKeyImporter, type ImportedKey, type ImportKeyInput } from './key-import.js'
 import { createLastUsedTracker } from './last-used.js'
+import { resolveLegacyFormats } from './legacy-format.js'
 import { createLifecycle } from './lifecycle.js'
 import type { KeyLifecycle } from './lifecycle-types.js'
 import { MemoryStore } from './memory-store.js'
@@ -30,6 +32,13 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle {
 	verify(req: RequestLike, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
 	/** Verify a key: format, lookup, revoked, expired, scopes, quota, in that order. */
 	verifyKey(key: string, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
+	/**
+	 * Store a key another system issued (its text, or only its SHA-256), so that it keeps working
+	 * without being reissued; see {@link ImportKeyInput}. Throws `invalid_argument` for a key of no
+	 * configured format or a malformed hash or hint, and `duplicate_key` for a key already stored.
+	 * @example await keyward.importKey({ key: oldKey, owner: 'acme', scopes: ['read:*'] })
+	 */
+	importKey(input: Readonly<ImportKeyInput>): Promise<ImportedKey>
 	/** Forget what this instance caches about key `id`, or owner `owner:<id>` (called by invalidation channels). */
 	evict(id: string): void
 	/** Remove the query credential from a URL (for copies of the URL an adapter keeps). */
@@ -79,6 +88,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const prefix = options.prefix ?? 'kw'
 	const environment = options.environment ?? null
 	const hasher = createKeyHasher(pepperList(options.pepper))
+	const legacy = resolveLegacyFormats(options.legacyFormats, prefix, environment)
 	const extract = createExtractor(options.extract)
 	const cache = createKeyCache(options.cache ?? {}, now)
 	const owners = createOwnerCache(options.cache ?? {})
@@ -99,6 +109,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		extract,
 		prefix,
 		environment,
+		legacy,
 		reject: createRejecter(options.realm ?? 'api'),
 		cache,
 		owners,
@@ -159,6 +170,22 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		deleted(record, nowMs) {
 			cache.set(verifier.cacheEntry({ ...record, revokedAt: record.revokedAt ?? new Date(nowMs) }), nowMs)
 		},
+		legacyHashes: (text) =>
+			legacy?.match(text) === undefined ? undefined : hasher.candidatesWithPlain(text),
+	})
+
+	const importKey = createKeyImporter({
+		store,
+		boundary,
+		hasher,
+		prefix,
+		environment,
+		legacy,
+		lifetime: options.lifetime ?? {},
+		events,
+		now,
+		// A key presented before it was imported is remembered as unknown for a moment: not any more.
+		imported: (record) => cache.delete(record.hash),
 	})
 
 	const ownerLifecycle = createOwnerLifecycle({
@@ -177,6 +204,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	return {
 		...lifecycle,
 		...ownerLifecycle,
+		importKey,
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {

@@ -10,8 +10,11 @@ import type { KeyRecord, VerifySuccess } from './types.js'
 
 /** Reads key records for the request path, through the cache. */
 export interface RecordLoader {
-	/** Read the record of `key` (hash `hash`) from the store into the cache; `null` when unknown. */
-	load(key: string, hash: string, nowMs: number): Promise<CachedKey | null>
+	/**
+	 * Read the record of `key` (hash `hash`) from the store into the cache; `null` when unknown.
+	 * `legacy`: the key is of a legacy format, and may be stored under its plain SHA-256 too.
+	 */
+	load(key: string, hash: string, nowMs: number, legacy?: boolean): Promise<CachedKey | null>
 	/**
 	 * The cache entry of a record, with what the hot path needs made once, cached under `hash`
 	 * (the hash the request path computes for the key) or else the record's own.
@@ -88,8 +91,8 @@ export function createRecordLoader(
 	 * a key stored under an older pepper is then found in the cache by the hash the request path
 	 * computes, instead of going to the store on every request.
 	 */
-	async function find(key: string, current: string): Promise<CachedKey | null> {
-		for (const hash of hasher.candidates(key)) {
+	async function find(key: string, current: string, legacy: boolean): Promise<CachedKey | null> {
+		for (const hash of legacy ? hasher.candidatesWithPlain(key) : hasher.candidates(key)) {
 			const record: unknown = await guard(store.findByHash(hash))
 			if (record === null || record === undefined) continue
 			if (!isRecord(record) || !safeEqual(record.hash, hash))
@@ -101,10 +104,10 @@ export function createRecordLoader(
 
 	return {
 		cacheEntry,
-		load(key, hash, nowMs) {
+		load(key, hash, nowMs, legacy = false) {
 			let pending = inflight.get(hash)
 			if (pending === undefined) {
-				pending = find(key, hash)
+				pending = find(key, hash, legacy)
 					.then((entry) => {
 						if (entry === null) cache.setUnknown(hash)
 						else cache.set(entry, nowMs)
