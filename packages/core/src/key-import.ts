@@ -37,6 +37,15 @@ export interface ImportKeyInput extends CreateKeyInput {
 	hint?: string | null | undefined
 }
 
+/** Options of `keyward.importKey`. */
+export interface ImportKeyOptions {
+	/**
+	 * Check everything (the input, the key's format, whether it is already stored) and answer what
+	 * would be stored, without storing it: no record, no audit entry, no event. @defaultValue false
+	 */
+	dryRun?: boolean | undefined
+}
+
 /** Result of `keyward.importKey`. */
 export interface ImportedKey {
 	info: KeyInfo
@@ -113,12 +122,13 @@ function identify(input: Readonly<ImportKeyInput>, deps: ImporterDeps): Identifi
  */
 export function createKeyImporter(
 	deps: ImporterDeps,
-): (input: Readonly<ImportKeyInput>) => Promise<ImportedKey> {
+): (input: Readonly<ImportKeyInput>, options?: Readonly<ImportKeyOptions>) => Promise<ImportedKey> {
 	const { store, boundary, events, now } = deps
 	const call = boundary.call
 
-	return async function importKey(input) {
+	return async function importKey(input, options = {}) {
 		if (typeof input !== 'object' || input === null) throw invalid('importKey expects an object')
+		if (typeof options !== 'object' || options === null) throw invalid('importKey options must be an object')
 		const nowMs = now()
 		const at = new Date(nowMs)
 		const fields = {
@@ -143,6 +153,7 @@ export function createKeyImporter(
 		for (let attempt = 0; ; attempt++) {
 			const id = generateId()
 			const record: KeyRecord = { ...fields, id, hash, familyId: id, replacedBy: null, hint }
+			if (options.dryRun === true) return { info: toInfo(record), format }
 			try {
 				await call(() => store.create(record, { audit, action: 'key.imported' }))
 			} catch (error) {

@@ -5,7 +5,12 @@ import { createExtractor } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper } from './hash.js'
 import { keyPattern } from './key-format.js'
-import { createKeyImporter, type ImportedKey, type ImportKeyInput } from './key-import.js'
+import {
+	createKeyImporter,
+	type ImportedKey,
+	type ImportKeyInput,
+	type ImportKeyOptions,
+} from './key-import.js'
 import { createLastUsedTracker } from './last-used.js'
 import { resolveLegacyFormats } from './legacy-format.js'
 import { createLifecycle } from './lifecycle.js'
@@ -36,9 +41,10 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle {
 	 * Store a key another system issued (its text, or only its SHA-256), so that it keeps working
 	 * without being reissued; see {@link ImportKeyInput}. Throws `invalid_argument` for a key of no
 	 * configured format or a malformed hash or hint, and `duplicate_key` for a key already stored.
+	 * `options.dryRun` checks all of it and stores nothing.
 	 * @example await keyward.importKey({ key: oldKey, owner: 'acme', scopes: ['read:*'] })
 	 */
-	importKey(input: Readonly<ImportKeyInput>): Promise<ImportedKey>
+	importKey(input: Readonly<ImportKeyInput>, options?: Readonly<ImportKeyOptions>): Promise<ImportedKey>
 	/** Forget what this instance caches about key `id`, or owner `owner:<id>` (called by invalidation channels). */
 	evict(id: string): void
 	/** Remove the query credential from a URL (for copies of the URL an adapter keeps). */

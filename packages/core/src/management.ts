@@ -8,7 +8,7 @@ export {
 	type LineWritable,
 } from './audit.js'
 export { type AuditContext, withAuditContext } from './audit-context.js'
-export type { ImportedKey, ImportKeyInput } from './key-import.js'
+export type { ImportedKey, ImportKeyInput, ImportKeyOptions } from './key-import.js'
 export {
 	createKeyManager,
 	KEY_MANAGEMENT_ROUTES,

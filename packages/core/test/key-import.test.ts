@@ -202,6 +202,24 @@ describe('importKey', () => {
 		)
 	})
 
+	it('dryRun checks everything and stores nothing', async () => {
+		const { keyward, store } = setup({ legacyFormats })
+		const seen: string[] = []
+		keyward.on('key.imported', ({ key }) => seen.push(key.id))
+		const key = tiledKey()
+		const dry = await keyward.importKey({ key, owner: 'o' }, { dryRun: true })
+		expect(dry).toMatchObject({ format: 'hex', info: { owner: 'o', hint: key.slice(0, 8) } })
+		expect([await keyward.listKeys(), await store.listAudit(), seen]).toEqual([[], [], []])
+		expect(await keyward.verifyKey(key)).toMatchObject({ code: 'invalid' })
+		await keyward.importKey({ key, owner: 'o' })
+		await expect(keyward.importKey({ key, owner: 'o' }, { dryRun: true })).rejects.toMatchObject({
+			code: 'duplicate_key',
+		})
+		await expect(keyward.importKey({ key: 'nope', owner: 'o' }, { dryRun: true })).rejects.toMatchObject({
+			code: 'invalid_argument',
+		})
+	})
+
 	it('rotating an imported key gives a keyward key in its family', async () => {
 		const { keyward } = setup({ legacyFormats })
 		const key = tiledKey()
