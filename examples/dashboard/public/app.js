@@ -188,6 +188,10 @@ function keyRow(key, usage) {
 		element('th', { scope: 'row' }, [
 			element('span', { className: 'key-name', text: key.name ?? 'Unnamed key' }),
 			element('code', { className: 'key-id', text: key.id }),
+			// The key's first characters, so its holder can tell which row is theirs.
+			...(key.hint
+				? [element('code', { className: 'key-hint', title: 'starts with', text: `${key.hint}…` })]
+				: []),
 		]),
 		element('td', {}, [scopes]),
 		element('td', {}, [element('span', { className: `badge badge-${status}`, text: STATUS_TEXT[status] })]),

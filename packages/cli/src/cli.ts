@@ -1,11 +1,12 @@
 import { hostname, userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { createKeyward, isKeywardError, redactText } from '@keyward/core'
-import { withAuditContext } from '@keyward/core/management'
+import { type LegacyFormatOption, withAuditContext } from '@keyward/core/management'
 import { CommanderError } from 'commander'
 import type { Output } from './commands.js'
 import { type DatabaseLocation, type OpenDatabaseFn, openDatabase } from './database.js'
 import { UsageError, UserError } from './errors.js'
+import { legacyFormatsFromEnv } from './legacy-formats.js'
 import * as parse from './parse.js'
 import { type GlobalOptions, program, type Task } from './program.js'
 
@@ -36,6 +37,16 @@ function envSetting(io: CliIo, variable: string, name: keyof typeof parse.SETTIN
 	return value
 }
 
+function envLegacyFormats(io: CliIo): LegacyFormatOption[] | undefined {
+	const value = io.env.KEYWARD_LEGACY_FORMATS
+	if (value === undefined || value.trim() === '') return undefined
+	try {
+		return legacyFormatsFromEnv(value)
+	} catch (error) {
+		throw new UsageError(`KEYWARD_LEGACY_FORMATS is invalid: ${(error as Error).message}`)
+	}
+}
+
 /** Database and key settings: flags first, then the environment, then the defaults. */
 function locate(io: CliIo, g: GlobalOptions): DatabaseLocation {
 	const raw = g.dataDir ?? (io.env.KEYWARD_DATA_DIR || '.keyward/db')
@@ -47,10 +58,16 @@ function locate(io: CliIo, g: GlobalOptions): DatabaseLocation {
 		keyPrefix: g.keyPrefix ?? (io.env.KEYWARD_KEY_PREFIX || undefined),
 		environment: g.environment ?? (io.env.KEYWARD_ENVIRONMENT || undefined),
 		pepper: io.env.KEYWARD_PEPPER || undefined,
+		legacyFormats: g.legacyFormat ?? envLegacyFormats(io),
 	}
 	try {
 		// The keys' settings are checked now, so that a typo fails before the database is opened.
-		createKeyward({ prefix: location.keyPrefix, environment: location.environment, pepper: location.pepper })
+		createKeyward({
+			prefix: location.keyPrefix,
+			environment: location.environment,
+			pepper: location.pepper,
+			legacyFormats: location.legacyFormats,
+		})
 	} catch (error) {
 		throw new UsageError(`invalid key settings: ${(error as Error).message}`)
 	}

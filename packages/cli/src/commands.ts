@@ -2,7 +2,17 @@ import { isKeywardError, type KeyInfo, type KeyUsage, type Keyward } from '@keyw
 import type { AuditLog } from './database.js'
 import { formatDuration } from './duration.js'
 import { UserError } from './errors.js'
-import { infoJson, keyStatus, label, printable, relative, scopeList, table, timestamp } from './format.js'
+import {
+	hintText,
+	infoJson,
+	keyStatus,
+	label,
+	printable,
+	relative,
+	scopeList,
+	table,
+	timestamp,
+} from './format.js'
 
 /** Where a command writes, and the clock it shows times against. */
 export interface Output {
@@ -36,11 +46,16 @@ async function lookup<T>(idOrKey: string, run: () => Promise<T>): Promise<T> {
 		const idLike = /^[0-9A-Za-z]{1,64}$/.test(idOrKey)
 		if (isKeywardError(error, 'key_not_found')) {
 			if (!idLike) throw new UserError('no such key')
-			const hint = idOrKey.length < 4 ? ' (an id prefix needs at least 4 characters)' : ''
-			throw new UserError(`no key has the id or id prefix "${idOrKey}"${hint}`)
+			const short = idOrKey.length < 4 ? ' (an id prefix needs at least 4 characters)' : ''
+			throw new UserError(`no key has the id, id prefix or hint "${idOrKey}"${short}`)
 		}
 		if (isKeywardError(error, 'ambiguous_id')) {
-			throw new UserError(`more than one key starts with "${idOrKey}": give more characters of the id`)
+			// Ambiguous: refused, and none of the keys it matches is named.
+			throw new UserError(
+				idLike
+					? `more than one key matches "${idOrKey}" (as an id prefix or a hint): give the whole id`
+					: 'more than one key has this hint: give the id',
+			)
 		}
 		throw error
 	}
@@ -99,6 +114,7 @@ export async function listCommand(
 	else {
 		const rows = shown.map((k, i) => [
 			k.id,
+			hintText(k),
 			k.owner,
 			label(k),
 			scopeList(k.scopes),
@@ -107,7 +123,7 @@ export async function listCommand(
 			usageText(usages[i] as KeyUsage),
 			keyStatus(k, out.nowMs),
 		])
-		const headers = ['ID', 'OWNER', 'NAME', 'SCOPES', 'EXPIRES', 'LAST USED', 'USED/QUOTA', 'STATUS']
+		const headers = ['ID', 'HINT', 'OWNER', 'NAME', 'SCOPES', 'EXPIRES', 'LAST USED', 'USED/QUOTA', 'STATUS']
 		out.line(table(headers, rows))
 	}
 	if (hidden > 0)
@@ -125,6 +141,7 @@ export async function showCommand(keyward: Keyward, idOrKey: string, out: Output
 	const quota = usage.limit === null ? 'no quota' : `quota ${usage.limit}, ${usage.remaining} left`
 	const rows = [
 		['ID', info.id],
+		['Hint', hintText(info)],
 		['Owner', info.owner],
 		['Name', info.name ?? '-'],
 		['Note', info.note ?? '-'],

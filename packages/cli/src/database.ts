@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { createKeyward, type Keyward } from '@keyward/core'
-import type { AuditEntry, AuditQuery } from '@keyward/core/management'
+import type { AuditEntry, AuditQuery, LegacyFormatOption } from '@keyward/core/management'
 import { openPostgresStore, type PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import { UserError } from './errors.js'
 
@@ -17,6 +17,8 @@ export interface DatabaseLocation {
 	keyPrefix?: string | undefined
 	environment?: string | undefined
 	pepper?: string | undefined
+	/** Key formats of other systems the application accepts (`legacyFormats`). */
+	legacyFormats?: readonly LegacyFormatOption[] | undefined
 }
 
 /** The audit trail as the CLI reads it; the store writes it with each change. */
@@ -205,6 +207,7 @@ export async function openDatabase(
 		prefix: location.keyPrefix,
 		environment: location.environment,
 		pepper: location.pepper,
+		legacyFormats: location.legacyFormats,
 		// One-shot commands: read the store every time, write nothing on verification.
 		cache: false,
 		lastUsed: false,

@@ -69,6 +69,11 @@ export function label(info: KeyInfo): string {
 	return info.name ?? info.note ?? '-'
 }
 
+/** A key's hint as listings show it, `kw_live_3mQ7…` (the rest of the key is hidden), or `-` when it has none. */
+export function hintText(info: KeyInfo): string {
+	return info.hint === null ? '-' : `${info.hint}…`
+}
+
 /** Scopes as `a,b`, or `-` for none. */
 export function scopeList(scopes: readonly string[] | 'inherit' | null): string {
 	if (scopes === 'inherit') return 'INHERIT'

@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module'
 import type { Keyward } from '@keyward/core'
+import type { LegacyFormatOption } from '@keyward/core/management'
 import { Command, Option } from 'commander'
 import * as commands from './commands.js'
 import type { AuditLog } from './database.js'
+import { type ImportOptions, importCommand } from './import-command.js'
+import { collectLegacyFormat } from './legacy-formats.js'
 import * as owners from './owner-commands.js'
 import * as parse from './parse.js'
 import { scanCommand } from './scan-command.js'
@@ -22,6 +25,8 @@ export interface GlobalOptions {
 	tablePrefix?: string
 	keyPrefix?: string
 	environment?: string
+	/** `--legacy-format`, repeated: key formats of other systems the application accepts. */
+	legacyFormat?: LegacyFormatOption[]
 	actor?: string
 	json?: boolean
 }
@@ -89,6 +94,11 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 			"prefix of new keys, as the application's (env KEYWARD_KEY_PREFIX; default kw)",
 		)
 		.option('--environment <name>', 'environment marker of new keys (env KEYWARD_ENVIRONMENT)')
+		.option(
+			'--legacy-format <format>',
+			"a key format of another system, as the application's legacyFormats: hex or name=regex (repeatable; env KEYWARD_LEGACY_FORMATS)",
+			collectLegacyFormat,
+		)
 		.option('--actor <name>', 'who to name in the audit trail (env KEYWARD_ACTOR; default your login)')
 		.addHelpText(
 			'after',
@@ -134,7 +144,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('show')
 		.description('show one key')
-		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
+		.argument('<id>', 'id, id prefix (4+ characters), hint or the key itself')
 		.addOption(json())
 		.action(
 			action((_, [id]) => ({
@@ -145,9 +155,33 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('revoke')
 		.description('revoke a key: it stays listed and can no longer authenticate')
-		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
+		.argument('<id>', 'id, id prefix (4+ characters), hint or the key itself')
 		.addOption(json())
 		.action(action((_, [id]) => ({ keyward: (k, out) => commands.revokeCommand(k, id as string, out) })))
+	root
+		.command('import')
+		.description('import keys of other systems from JSON lines, without reissuing them')
+		.argument(
+			'<file>',
+			'JSON lines: {"key": ...} or {"sha256": ..., "hint": ...} with owner, name, scopes...; - for standard input',
+		)
+		.option('--owner <owner>', 'owner of lines that name none', parse.textArg)
+		.option('--dry-run', 'check every line, store nothing')
+		.option('--skip-existing', 'report keys already stored as skipped, not refused')
+		.addOption(json())
+		.addHelpText(
+			'after',
+			'\nKeys of another format need --legacy-format (as the application is configured). Each line is\nreported, never with its key; exit status 1 when any line was refused.',
+		)
+		.action(
+			action((cmd, [file]) => ({
+				database: true,
+				files: async (workspace, out, k) => {
+					await importCommand(k as Keyward, file as string, cmd.opts<ImportOptions>(), workspace, out)
+					return 0
+				},
+			})),
+		)
 	root
 		.command('revoke-all')
 		.description('revoke every active key of an owner')
@@ -162,13 +196,13 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('delete')
 		.description('delete a key: it disappears from listings and can no longer authenticate')
-		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
+		.argument('<id>', 'id, id prefix (4+ characters), hint or the key itself')
 		.addOption(json())
 		.action(action((_, [id]) => ({ keyward: (k, out) => commands.deleteCommand(k, id as string, out) })))
 	root
 		.command('rotate')
 		.description('replace a key with a new one (same owner, scopes, quota); prints the new key')
-		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
+		.argument('<id>', 'id, id prefix (4+ characters), hint or the key itself')
 		.option('--grace <duration>', 'how long the old key keeps working, e.g. 24h', parse.durationArg(false), 0)
 		.addOption(json())
 		.action(
@@ -180,7 +214,7 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 	root
 		.command('usage')
 		.description("show a key's usage this month against its quota")
-		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
+		.argument('<id>', 'id, id prefix (4+ characters), hint or the key itself')
 		.addOption(json())
 		.action(
 			action((_, [id]) => ({

@@ -18,6 +18,8 @@ export function memory() {
 				store,
 				prefix: location.keyPrefix,
 				environment: location.environment,
+				pepper: location.pepper,
+				legacyFormats: location.legacyFormats,
 				lastUsed: false,
 				cache: false,
 			})

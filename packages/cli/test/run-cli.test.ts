@@ -16,6 +16,7 @@ const COMMANDS = [
 	'usage',
 	'audit',
 	'scan',
+	'import',
 ]
 
 describe('runCli', () => {
@@ -169,7 +170,7 @@ describe('runCli', () => {
 		const db = memory()
 		const fake = generateKey()
 		const cases: [string[], RegExp][] = [
-			[['show', 'zzzzzzzzzzzz'], /^keyward: no key has the id or id prefix "zzzzzzzzzzzz"\n$/],
+			[['show', 'zzzzzzzzzzzz'], /^keyward: no key has the id, id prefix or hint "zzzzzzzzzzzz"\n$/],
 			[['revoke', 'abc'], /needs at least 4 characters/],
 			[['delete', fake], /^keyward: no such key\n$/],
 			[['rotate', 'a/b'], /^keyward: no such key\n$/],
@@ -203,7 +204,7 @@ describe('runCli', () => {
 				expect(out.code).toBe(matches.length === 1 ? 0 : 1)
 				if (out.code === 1)
 					expect(out.stderr).toMatch(
-						/^keyward: (no such key|Expected a key id, id prefix or key|no key has the id or id prefix "[0-9A-Za-z]+"[^\n]*)\n$/,
+						/^keyward: (no such key|Expected a key id, id prefix, hint or key|no key has the id, id prefix or hint "[0-9A-Za-z]+"[^\n]*)\n$/,
 					)
 			}),
 			{ numRuns: 300 },
@@ -216,15 +217,19 @@ describe('runCli', () => {
 		await run(['create', '--owner', 'acme', '--name', 'evil\u202eexe.txt', '--quota', '5'], db.io())
 		const other = await run(['create', '--owner', 'globex', '--note', 'for CI', '--json'], db.io())
 		const globexId = JSON.parse(other.stdout).info.id
+		const globexHint = JSON.parse(other.stdout).key.slice(0, 7)
+		expect(JSON.parse(other.stdout).info.hint).toBe(globexHint)
 		await run(['revoke', globexId], db.io())
 		const list = await run(['list'], db.io())
-		expect(list.stdout).toMatch(/^ID +OWNER +NAME +SCOPES +EXPIRES +LAST USED +USED\/QUOTA +STATUS\n/)
+		expect(list.stdout).toMatch(/^ID +HINT +OWNER +NAME +SCOPES +EXPIRES +LAST USED +USED\/QUOTA +STATUS\n/)
 		expect(list.stdout).toContain('evil?exe.txt')
 		expect(list.stdout).not.toContain('\u202e')
 		expect(list.stdout).toMatch(/0\/5 +active\n/)
 		expect(list.stdout).toContain('(1 revoked or expired key not shown; --all shows them)')
 		const all = await run(['list', '--all', '--owner', 'globex'], db.io())
-		expect(all.stdout).toMatch(new RegExp(`${globexId} +globex +for CI +- +never +never +0 +revoked`))
+		expect(all.stdout).toMatch(
+			new RegExp(`${globexId} +${globexHint}… +globex +for CI +- +never +never +0 +revoked`),
+		)
 		expect((await run(['list', '--owner', 'nobody'], db.io())).stdout).toBe('No keys for this owner.\n')
 		const again = await run(['revoke', globexId], db.io())
 		expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/was already revoked on/)])

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createKeyward, keyPattern } from '@keyward/core'
+import { createKeyward, type KeywardOptions, keyPattern } from '@keyward/core'
 import { sampleRecord } from '@keyward/core/testing'
 import { createApp } from '@keyward/example-express/app'
 import type { PostgresStore } from '@keyward/postgres'
@@ -54,12 +54,16 @@ export async function cli(target: Target, args: readonly string[], expected = 0)
 	return run
 }
 
-/** Serve the Express example over the target's database, call `GET /api/hello` with `key`, close. */
+/**
+ * Serve the Express example over the target's database (with the keyward `options` the
+ * application would have), call `GET /api/hello` with `key`, close.
+ */
 export async function hello(
 	target: Target,
 	key: string,
+	options: KeywardOptions = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-	const keyward = createKeyward({ store: await target.openStore() })
+	const keyward = createKeyward({ ...options, store: await target.openStore() })
 	const server = createApp(keyward).listen(0, '127.0.0.1')
 	try {
 		await new Promise((resolve) => server.once('listening', resolve))
@@ -112,7 +116,7 @@ export function cliScenario(target: Target): void {
 
 			const listed = await cli(target, ['list'])
 			expect(listed.stdout).toMatch(
-				new RegExp(`${id} +acme +CI deploy +reports:read +in 30d +never +0/100 +active`),
+				new RegExp(`${id} +${key.slice(0, 7)}… +acme +CI deploy +reports:read +in 30d +never +0/100 +active`),
 			)
 			expect(listed.stdout).not.toContain(key)
 
@@ -198,9 +202,13 @@ export function cliScenario(target: Target): void {
 				],
 				[['create', '--owner', 'acme', '--metadata', '{"team":'], 2, /^keyward: invalid --metadata <json>: /],
 				[['create', '--owner', 'acme', '--name', 'n'.repeat(300)], 1, /^keyward: name must be at most 256/],
-				[['revoke', 'zzzzzzzzzzzz'], 1, /^keyward: no key has the id or id prefix "zzzzzzzzzzzz"\n$/],
-				[['delete', 'AmbgXq'], 1, /^keyward: more than one key starts with "AmbgXq": give more characters/],
-				[['rotate', 'Ambg'], 1, /^keyward: more than one key starts with "Ambg"/],
+				[['revoke', 'zzzzzzzzzzzz'], 1, /^keyward: no key has the id, id prefix or hint "zzzzzzzzzzzz"\n$/],
+				[
+					['delete', 'AmbgXq'],
+					1,
+					/^keyward: more than one key matches "AmbgXq" \(as an id prefix or a hint\): give the whole id\n$/,
+				],
+				[['rotate', 'Ambg'], 1, /^keyward: more than one key matches "Ambg"/],
 				[['revoke', 'kw_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], 1, /^keyward: no such key\n$/],
 			]
 			for (const [args, code, message] of bad) {
@@ -225,7 +233,9 @@ export function cliScenario(target: Target): void {
 			const dir = mkdtempSync(join(tmpdir(), 'keyward-scan-'))
 			try {
 				writeFileSync(join(dir, 'app.json'), `{"apiKey":"${live.key}"}\n`)
-				writeFileSync(join(dir, '.env'), `# keys\nAPI_KEY=${test.key}\nOTHER=${live.key.slice(0, -1)}x\n`)
+				// A key with its last character changed: never the same key, whatever that character was.
+				const broken = `${live.key.slice(0, -1)}${live.key.endsWith('x') ? 'y' : 'x'}`
+				writeFileSync(join(dir, '.env'), `# keys\nAPI_KEY=${test.key}\nOTHER=${broken}\n`)
 				const found = await cli(target, ['scan', dir], 1)
 				const redacted = (key: string) => `${key.slice(0, key.length - 32)}…(redacted)`
 				expect(found.stdout).toBe(

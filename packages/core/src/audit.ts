@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = Object.freeze([
 	'key.purged',
 	'session.created',
 	'session.ended',
+	'key.imported',
 ])
 
 /** Where audit entries go: a file, a table, a log pipeline. */
@@ -47,8 +48,8 @@ export interface AuditSubscription {
 
 /**
  * Record keyward's key events (`key.created`, `key.revoked`, `key.deleted`, `key.rotated`,
- * `key.purged`) and session events (`session.created`, an API-key login, and `session.ended`) in
- * `sink`, in order. A key entry's actor and source come from the surrounding
+ * `key.purged`, `key.imported`) and session events (`session.created`, an API-key login, and
+ * `session.ended`) in `sink`, in order. A key entry's actor and source come from the surrounding
  * {@link withAuditContext}, else from `options`; a session entry's are those of the login or
  * logout (the user name or owner, and the client address).
  * @param keyward - the keyward whose events are recorded
@@ -126,6 +127,7 @@ export function attachAuditSink(
 		keyward.on('key.deleted', ({ key, at }) => record('key.deleted', key, at)),
 		keyward.on('key.rotated', ({ key, previous, at }) => record('key.rotated', key, at, previous)),
 		keyward.on('key.purged', ({ key, at }) => record('key.purged', key, at)),
+		keyward.on('key.imported', ({ key, at }) => record('key.imported', key, at)),
 		keyward.on('session.created', (event) => recordSession('session.created', event)),
 		keyward.on('session.ended', (event) => recordSession('session.ended', event)),
 	]

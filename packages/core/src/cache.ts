@@ -128,8 +128,13 @@ export function createHashCache<E extends Cacheable>(
 			if (entryTtl <= 0) return
 			// Lifetimes count from now, when the record was read, not from when the request started.
 			entry.freshUntil = now() + entryTtl
+			// One entry per id: a key found under another hash (an older pepper, a lookup by id)
+			// replaces the earlier entry, so that evicting the id can never leave one behind.
+			const id = facts.id(entry)
+			const previous = hashById.get(id)
+			if (previous !== undefined && previous !== entry.hash) lru.delete(previous)
 			lru.set(entry.hash, entry)
-			hashById.set(facts.id(entry), entry.hash)
+			hashById.set(id, entry.hash)
 		},
 		setUnknown(hash) {
 			if (negativeTtl > 0) lru.set(hash, now() + negativeTtl)

@@ -10,6 +10,8 @@ export interface KeywardEvents {
 	'key.rotated': { key: KeyInfo; previous: KeyInfo; at: Date }
 	/** An owner's record was created or changed. */
 	'owner.changed': { owner: OwnerInfo; at: Date }
+	/** A key another system issued, stored by `importKey`; `format` is what it was recognised as. */
+	'key.imported': { key: KeyInfo; format: string; at: Date }
 	/** An inactive key deleted to keep its owner within `keepInactiveKeys`. */
 	'key.purged': { key: KeyInfo; at: Date }
 	/** A login with an API key started a session; `actor` and `source` as its audit entry records them. */

@@ -11,7 +11,8 @@ export interface Pepper {
 // One-shot hashing (Node >= 20.12) skips the Hash object; older runtimes fall back to createHash.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
 
-function sha256Hex(key: string): string {
+/** Hex SHA-256 of `key`: the hash of keys stored without a pepper, and of hash imports. */
+export function sha256Hex(key: string): string {
 	return oneShot === undefined
 		? crypto.createHash('sha256').update(key).digest('hex')
 		: oneShot('sha256', key, 'hex')
@@ -23,6 +24,11 @@ export interface KeyHasher {
 	hash(key: string): string
 	/** Every hash the key may be stored under: current first, then older peppers. */
 	candidates(key: string): string[]
+	/**
+	 * {@link KeyHasher.candidates}, then the plain SHA-256 when a pepper is configured: keys of a
+	 * legacy format may have been imported by their plain SHA-256 alone.
+	 */
+	candidatesWithPlain(key: string): string[]
 }
 
 /**
@@ -35,9 +41,15 @@ export function createKeyHasher(peppers: readonly Pepper[]): KeyHasher {
 	)
 	if (hashers.length === 0) hashers.push(sha256Hex)
 	const current = hashers[0] as (key: string) => string
+	const peppered = peppers.length > 0
 	return {
 		hash: current,
 		candidates: (key) => hashers.map((h) => h(key)),
+		candidatesWithPlain: (key) => {
+			const hashes = hashers.map((h) => h(key))
+			if (peppered) hashes.push(sha256Hex(key))
+			return hashes
+		},
 	}
 }
 

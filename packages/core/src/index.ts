@@ -4,7 +4,12 @@ export type { KeywardEvents } from './events.js'
 export type { ExtractOptions, ExtractSettings } from './extract.js'
 export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
-export { keyPattern, parseKey } from './key-format.js'
+export {
+	type KeyPatternFlavor,
+	keyPattern,
+	keyPatternSource,
+	parseKey,
+} from './key-format.js'
 export { createKeyward, type Keyward } from './keyward.js'
 export type {
 	CreatedKey,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
+import { KeywardError } from './errors.js'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 /** Random base62 characters in a key body: 30 × log2(62) ≈ 178.6 bits. */
@@ -18,12 +19,63 @@ export const LABEL_PATTERN: RegExp = /^[a-z][a-z0-9]{0,15}$/
 export const MAX_KEY_LENGTH = 16 + 1 + 16 + 1 + BODY_LENGTH
 
 /**
+ * Regex syntaxes {@link keyPatternSource} writes:
+ * - `'js'`: JavaScript, RE2 (gitleaks, Go), PCRE, Python: `\b` boundaries, a `(?:...)` group.
+ * - `'posix'`: POSIX extended (`grep -E`, `git grep -E`, any ERE engine): no `\b`, `(?:` or `\d`;
+ *   the boundaries are written out as `(^|[^0-9A-Za-z_])` and `([^0-9A-Za-z_]|$)`, so a match
+ *   includes the character on each side of the key, if any.
+ * - `'posix-word'`: POSIX extended without boundaries, for tools that match whole words themselves
+ *   (`grep -Ew`, git-secrets, which runs `git grep -w`); on its own it also matches inside longer
+ *   words.
+ */
+export type KeyPatternFlavor = 'js' | 'posix' | 'posix-word'
+
+const ENVIRONMENT_PART = '[a-z][a-z0-9]{0,15}_'
+const BODY_PART = `[0-9A-Za-z]{${BODY_LENGTH}}`
+/** Characters a key never touches on either side: whatever `\b` counts as a word character. */
+const NOT_WORD = '[^0-9A-Za-z_]'
+
+/**
+ * The source text of a regex matching keyward keys with the given prefix, in the syntax a secret
+ * scanner accepts (`options.flavor`, `'js'` by default). A match is a candidate: `parseKey(text, prefix) !== null` (the checksum)
+ * confirms it. For `kw`:
+ * - `'js'`: `\bkw_(?:[a-z][a-z0-9]{0,15}_)?[0-9A-Za-z]{36}\b`
+ * - `'posix'`: `(^|[^0-9A-Za-z_])kw_([a-z][a-z0-9]{0,15}_)?[0-9A-Za-z]{36}([^0-9A-Za-z_]|$)`
+ * - `'posix-word'`: `kw_([a-z][a-z0-9]{0,15}_)?[0-9A-Za-z]{36}`
+ * @throws `KeywardError('invalid_argument')` for a prefix keyward would refuse, or an unknown flavor
+ * @example execFileSync('grep', ['-E', keyPatternSource('acme', { flavor: 'posix' }), 'app.log'])
+ */
+export function keyPatternSource(
+	prefix = 'kw',
+	options: Readonly<{ flavor?: KeyPatternFlavor | undefined }> = {},
+): string {
+	const flavor = options.flavor ?? 'js'
+	if (!LABEL_PATTERN.test(prefix)) {
+		throw new KeywardError(
+			'invalid_argument',
+			'prefix must be 1-16 lowercase letters or digits, starting with a letter',
+		)
+	}
+	switch (flavor) {
+		case 'js':
+			return `\\b${prefix}_(?:${ENVIRONMENT_PART})?${BODY_PART}\\b`
+		case 'posix':
+			return `(^|${NOT_WORD})${prefix}_(${ENVIRONMENT_PART})?${BODY_PART}(${NOT_WORD}|$)`
+		case 'posix-word':
+			return `${prefix}_(${ENVIRONMENT_PART})?${BODY_PART}`
+		default:
+			throw new KeywardError('invalid_argument', 'flavor must be "js", "posix" or "posix-word"')
+	}
+}
+
+/**
  * Regex that matches keyward keys with the given prefix, for secret scanners.
- * Default: `\bkw_(?:[a-z][a-z0-9]{0,15}_)?[0-9A-Za-z]{36}\b`.
+ * Default: `\bkw_(?:[a-z][a-z0-9]{0,15}_)?[0-9A-Za-z]{36}\b`. For engines without `\b` or
+ * `(?:`, see {@link keyPatternSource}.
  * @example keyPattern('kw').test(text)
  */
 export function keyPattern(prefix = 'kw', flags = ''): RegExp {
-	return new RegExp(`\\b${prefix}_(?:[a-z][a-z0-9]{0,15}_)?[0-9A-Za-z]{${BODY_LENGTH}}\\b`, flags)
+	return new RegExp(`\\b${prefix}_(?:${ENVIRONMENT_PART})?${BODY_PART}\\b`, flags)
 }
 
 /** Uniform random base62 string (rejection sampling: no modulo bias). */

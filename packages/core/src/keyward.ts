@@ -5,7 +5,14 @@ import { createExtractor, type ExtractSettings, extractSettings } from './extrac
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper } from './hash.js'
 import { keyPattern } from './key-format.js'
+import {
+	createKeyImporter,
+	type ImportedKey,
+	type ImportKeyInput,
+	type ImportKeyOptions,
+} from './key-import.js'
 import { createLastUsedTracker } from './last-used.js'
+import { resolveLegacyFormats } from './legacy-format.js'
 import { createLifecycle } from './lifecycle.js'
 import type { KeyLifecycle } from './lifecycle-types.js'
 import { MemoryStore } from './memory-store.js'
@@ -32,6 +39,14 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle, SessionLifecycle 
 	verify(req: RequestLike, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
 	/** Verify a key: format, lookup, revoked, expired, scopes, quota, in that order. */
 	verifyKey(key: string, options?: Readonly<VerifyOptions>): Promise<VerifyResult>
+	/**
+	 * Store a key another system issued (its text, or only its SHA-256), so that it keeps working
+	 * without being reissued; see {@link ImportKeyInput}. Throws `invalid_argument` for a key of no
+	 * configured format or a malformed hash or hint, and `duplicate_key` for a key already stored.
+	 * `options.dryRun` checks all of it and stores nothing.
+	 * @example await keyward.importKey({ key: oldKey, owner: 'acme', scopes: ['read:*'] })
+	 */
+	importKey(input: Readonly<ImportKeyInput>, options?: Readonly<ImportKeyOptions>): Promise<ImportedKey>
 	/**
 	 * Forget what this instance caches about key `id`, owner `owner:<id>` or session `session:<id>`
 	 * (called by invalidation channels).
@@ -86,6 +101,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const prefix = options.prefix ?? 'kw'
 	const environment = options.environment ?? null
 	const hasher = createKeyHasher(pepperList(options.pepper))
+	const legacy = resolveLegacyFormats(options.legacyFormats, prefix, environment)
 	const extract = createExtractor(options.extract)
 	const settings = extractSettings(options.extract)
 	const cache = createKeyCache(options.cache ?? {}, now)
@@ -109,6 +125,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		extract,
 		prefix,
 		environment,
+		legacy,
 		reject,
 		cache,
 		sessions: sessionCache,
@@ -175,6 +192,22 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		deleted(record, nowMs) {
 			cache.set(verifier.cacheEntry({ ...record, revokedAt: record.revokedAt ?? new Date(nowMs) }), nowMs)
 		},
+		legacyHashes: (text) =>
+			legacy?.match(text) === undefined ? undefined : hasher.candidatesWithPlain(text),
+	})
+
+	const importKey = createKeyImporter({
+		store,
+		boundary,
+		hasher,
+		prefix,
+		environment,
+		legacy,
+		lifetime: options.lifetime ?? {},
+		events,
+		now,
+		// A key presented before it was imported is remembered as unknown for a moment: not any more.
+		imported: (record) => cache.delete(record.hash),
 	})
 
 	const ownerLifecycle = createOwnerLifecycle({
@@ -210,6 +243,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		...lifecycle,
 		...ownerLifecycle,
 		...sessionLifecycle,
+		importKey,
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {

@@ -3,6 +3,7 @@ import { KeywardError } from './errors.js'
 import type { EventHub } from './events.js'
 import type { KeyHasher } from './hash.js'
 import { generateId, generateKey, parseKey } from './key-format.js'
+import { hintOf, keywardKeyHint } from './key-hint.js'
 import type {
 	CreatedKey,
 	CreateKeyInput,
@@ -43,6 +44,11 @@ export interface LifecycleDeps {
 	changed(record: KeyRecord): void
 	/** Key `record` was deleted at `nowMs`: keep answering `revoked` for it while it is cached. */
 	deleted(record: KeyRecord, nowMs: number): void
+	/**
+	 * Every hash a key of a configured legacy format may be stored under, or `undefined` when
+	 * `text` is of no such format.
+	 */
+	legacyHashes(text: string): readonly string[] | undefined
 }
 
 /** Id-like input: what a key id or an id prefix may look like. */
@@ -63,29 +69,58 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 	const { store, boundary, hasher, events, now } = deps
 	const call = boundary.call
 
+	/** The first record stored under one of `hashes`, or `null`. */
+	async function byHashes(hashes: readonly string[]): Promise<KeyRecord | null> {
+		for (const hash of hashes) {
+			const record = await call(() => store.findByHash(hash))
+			if (record !== null) return record
+		}
+		return null
+	}
+
+	/**
+	 * The record `idOrKey` names: the key itself, its id, or, when no other key matches, a prefix
+	 * of its id (4+ characters) or its hint. An exact id wins; anything else matching two keys is
+	 * `ambiguous_id`.
+	 */
 	async function findRecord(idOrKey: string): Promise<KeyRecord> {
 		if (typeof idOrKey !== 'string' || idOrKey.length === 0) {
-			throw invalid('Expected a key id, id prefix or key')
+			throw invalid('Expected a key id, id prefix, hint or key')
 		}
 		if (parseKey(idOrKey, deps.prefix) !== null) {
-			for (const hash of hasher.candidates(idOrKey)) {
-				const record = await call(() => store.findByHash(hash))
-				if (record !== null) return record
-			}
-			throw notFound()
+			const record = await byHashes(hasher.candidates(idOrKey))
+			if (record === null) throw notFound()
+			return record
 		}
-		if (!ID_LIKE.test(idOrKey)) throw notFound()
-		const exact = await call(() => store.findById(idOrKey))
-		if (exact !== null) return exact
-		const matches = await call(() => store.findByIdPrefix(idOrKey, 2))
-		if (matches.length > 1)
-			throw new KeywardError('ambiguous_id', 'More than one key starts with this id prefix')
-		const match = matches[0]
-		if (match === undefined || !match.id.startsWith(idOrKey)) throw notFound()
+		const legacyHashes = deps.legacyHashes(idOrKey)
+		if (legacyHashes !== undefined) {
+			const record = await byHashes(legacyHashes)
+			if (record !== null) return record
+		}
+		const idLike = ID_LIKE.test(idOrKey)
+		if (idLike) {
+			const exact = await call(() => store.findById(idOrKey))
+			if (exact !== null) return exact
+		}
+		const hint = hintOf(idOrKey)
+		const [byPrefix, byHint] = await Promise.all([
+			idLike ? call(() => store.findByIdPrefix(idOrKey, 2)) : [],
+			hint === undefined ? [] : call(() => store.findByHint(hint, 2)),
+		])
+		const matches = new Map<string, KeyRecord>()
+		for (const r of byPrefix) if (r.id.startsWith(idOrKey)) matches.set(r.id, r)
+		for (const r of byHint) if (r.hint === hint) matches.set(r.id, r)
+		if (matches.size > 1)
+			throw new KeywardError('ambiguous_id', 'More than one key matches this id prefix or hint')
+		const [match] = matches.values()
+		if (match === undefined) throw notFound()
 		return match
 	}
 
-	function newRecord(fields: Omit<KeyRecord, 'id' | 'hash' | 'familyId' | 'replacedBy'>, familyId?: string) {
+	function newRecord(
+		fields: Omit<KeyRecord, 'id' | 'hash' | 'familyId' | 'replacedBy' | 'hint'>,
+		familyId?: string,
+	) {
 		const key = generateKey(deps.prefix, deps.environment)
 		const id = generateId()
 		const record: KeyRecord = {
@@ -94,6 +129,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 			hash: hasher.hash(key),
 			familyId: familyId ?? id,
 			replacedBy: null,
+			hint: keywardKeyHint(key),
 		}
 		return { key, record }
 	}

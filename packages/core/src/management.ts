@@ -8,6 +8,7 @@ export {
 	type LineWritable,
 } from './audit.js'
 export { type AuditContext, withAuditContext } from './audit-context.js'
+export type { ImportedKey, ImportKeyInput, ImportKeyOptions } from './key-import.js'
 export {
 	createKeyManager,
 	KEY_MANAGEMENT_ROUTES,
@@ -43,5 +44,6 @@ export {
 export { GITHUB_REPORT_KEYS_URL, type ReportKeysOptions } from './leak-report-keys.js'
 export type { LeakReportOptions } from './leak-report-options.js'
 export type { LeakedKey, LeakLocation } from './leak-revocation.js'
+export type { LegacyFormat, LegacyFormatOption } from './legacy-format.js'
 export type { CreatedSession, EndSessionOptions, SessionInfo } from './session-types.js'
 export type { AuditAction, AuditEntry, AuditQuery, AuditStamp } from './store-types.js'

@@ -41,6 +41,7 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	readonly #byId = new Map<string, KeyRecord>()
 	readonly #idByHash = new Map<string, string>()
 	readonly #idsByOwner = new Map<string, Set<string>>()
+	readonly #idsByHint = new Map<string, Set<string>>()
 	readonly #owners = new Map<string, OwnerInfo>()
 	readonly #counters = new MemoryCounters()
 	readonly #audit = new MemoryAuditTrail()
@@ -57,7 +58,7 @@ export class MemoryStore implements KeyStore, UsageCounter {
 			if (active >= maxActive) throw new KeywardError('too_many_keys', 'The owner holds too many active keys')
 		}
 		this.#put(copy(record))
-		this.#note('key.created', record, at, options.audit)
+		this.#note(options.action ?? 'key.created', record, at, options.audit)
 	}
 
 	async findByHash(hash: string): Promise<KeyRecord | null> {
@@ -78,6 +79,12 @@ export class MemoryStore implements KeyStore, UsageCounter {
 			if (id.startsWith(prefix)) out.push(copy(record))
 		}
 		return out
+	}
+
+	async findByHint(hint: string, limit: number): Promise<KeyRecord[]> {
+		const ids = this.#idsByHint.get(hint)
+		if (ids === undefined) return []
+		return [...ids].slice(0, limit).map((id) => copy(this.#byId.get(id) as KeyRecord))
 	}
 
 	async list(query: { owner?: string | undefined }): Promise<KeyRecord[]> {
@@ -248,21 +255,16 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	#put(record: KeyRecord): void {
 		this.#byId.set(record.id, record)
 		this.#idByHash.set(record.hash, record.id)
-		let ids = this.#idsByOwner.get(record.owner)
-		if (ids === undefined) {
-			ids = new Set()
-			this.#idsByOwner.set(record.owner, ids)
-		}
-		ids.add(record.id)
+		addTo(this.#idsByOwner, record.owner, record.id)
+		if (typeof record.hint === 'string') addTo(this.#idsByHint, record.hint, record.id)
 	}
 
 	#remove(record: KeyRecord): void {
 		this.#sessions.deleteOfKey(record.id)
 		this.#byId.delete(record.id)
 		this.#idByHash.delete(record.hash)
-		const ids = this.#idsByOwner.get(record.owner)
-		ids?.delete(record.id)
-		if (ids?.size === 0) this.#idsByOwner.delete(record.owner)
+		removeFrom(this.#idsByOwner, record.owner, record.id)
+		if (typeof record.hint === 'string') removeFrom(this.#idsByHint, record.hint, record.id)
 	}
 
 	#note(
@@ -274,6 +276,21 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	): void {
 		this.#audit.note(action, { keyId: record.id, owner: record.owner }, at, stamp, previousKeyId)
 	}
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+	let ids = index.get(key)
+	if (ids === undefined) {
+		ids = new Set()
+		index.set(key, ids)
+	}
+	ids.add(id)
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+	const ids = index.get(key)
+	ids?.delete(id)
+	if (ids?.size === 0) index.delete(key)
 }
 
 function copyOwner(owner: OwnerInfo): OwnerInfo {

@@ -4,6 +4,7 @@ import type { ExtractOptions } from './extract.js'
 import type { FailureLimitOptions } from './failure-limiter.js'
 import type { Pepper } from './hash.js'
 import { LABEL_PATTERN } from './key-format.js'
+import type { LegacyFormatOption } from './legacy-format.js'
 import type { LifetimePolicy } from './lifetime.js'
 import { unknownOptionMessage } from './option-names.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
@@ -59,6 +60,16 @@ export interface KeywardOptions {
 	sessions?: SessionOptions | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
 	now?: (() => number) | undefined
+	/**
+	 * Key formats of other systems to accept, for keys brought in with `importKey`: `'hex'`, a
+	 * `RegExp` for the whole key, or `{ name, pattern, hintLength }`. Text of such a format that
+	 * is not a keyward key goes to the store instead of being refused as `malformed` (it has no
+	 * checksum; 16 to 256 printable characters). Such keys carry no environment marker: every
+	 * keyward configured with the format accepts them, whatever its `environment`. Patterns that
+	 * match the empty string, keyward keys or arbitrary text are refused at start-up.
+	 * @defaultValue none: only keyward keys
+	 */
+	legacyFormats?: readonly LegacyFormatOption[] | undefined
 }
 
 const KNOWN: Record<keyof KeywardOptions, true> = {
@@ -79,6 +90,7 @@ const KNOWN: Record<keyof KeywardOptions, true> = {
 	failureLimit: true,
 	sessions: true,
 	now: true,
+	legacyFormats: true,
 }
 
 /**

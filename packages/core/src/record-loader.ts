@@ -10,12 +10,18 @@ import type { KeyRecord, VerifySuccess } from './types.js'
 
 /** Reads key records for the request path, through the cache. */
 export interface RecordLoader {
-	/** Read the record of `key` (hash `hash`) from the store into the cache; `null` when unknown. */
-	load(key: string, hash: string, nowMs: number): Promise<CachedKey | null>
+	/**
+	 * Read the record of `key` (hash `hash`) from the store into the cache; `null` when unknown.
+	 * `legacy`: the key is of a legacy format, and may be stored under its plain SHA-256 too.
+	 */
+	load(key: string, hash: string, nowMs: number, legacy?: boolean): Promise<CachedKey | null>
 	/** Read the record of key `id` from the store into the cache (for a session); `null` when unknown. */
 	loadById(id: string, nowMs: number): Promise<CachedKey | null>
-	/** The cache entry of a record, with what the hot path needs made once. */
-	cacheEntry(record: KeyRecord): CachedKey
+	/**
+	 * The cache entry of a record, with what the hot path needs made once, cached under `hash`
+	 * (the hash the request path computes for the key) or else the record's own.
+	 */
+	cacheEntry(record: KeyRecord, hash?: string): CachedKey
 }
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
@@ -65,12 +71,12 @@ export function createRecordLoader(
 	const byHash = sharedLookups<CachedKey | null>()
 	const byId = sharedLookups<CachedKey | null>()
 
-	function cacheEntry(record: KeyRecord): CachedKey {
+	function cacheEntry(record: KeyRecord, hash = record.hash): CachedKey {
 		const info = toInfo(record)
 		const verified = verifiedKey(info, null)
 		const success: VerifySuccess = Object.freeze({ ok: true, key: verified, headers: EMPTY_HEADERS })
 		return {
-			hash: record.hash,
+			hash,
 			info,
 			freshUntil: 0,
 			owner: undefined,
@@ -83,13 +89,18 @@ export function createRecordLoader(
 		}
 	}
 
-	async function find(key: string): Promise<CachedKey | null> {
-		for (const hash of hasher.candidates(key)) {
+	/**
+	 * The record of `key` under any of its candidate hashes, as a cache entry keyed by `current`:
+	 * a key stored under an older pepper is then found in the cache by the hash the request path
+	 * computes, instead of going to the store on every request.
+	 */
+	async function find(key: string, current: string, legacy: boolean): Promise<CachedKey | null> {
+		for (const hash of legacy ? hasher.candidatesWithPlain(key) : hasher.candidates(key)) {
 			const record: unknown = await guard(store.findByHash(hash))
 			if (record === null || record === undefined) continue
 			if (!isRecord(record) || !safeEqual(record.hash, hash))
 				throw new Error('store returned an invalid record')
-			return cacheEntry(record)
+			return cacheEntry(record, current)
 		}
 		return null
 	}
@@ -111,9 +122,9 @@ export function createRecordLoader(
 				}),
 			)
 		},
-		load(key, hash, nowMs) {
+		load(key, hash, nowMs, legacy = false) {
 			return byHash(hash, () =>
-				find(key).then((entry) => {
+				find(key, hash, legacy).then((entry) => {
 					if (entry === null) cache.setUnknown(hash)
 					else cache.set(entry, nowMs)
 					return entry

@@ -45,6 +45,8 @@ export function toInfo(record: KeyRecord): KeyInfo {
 		metadata: record.metadata,
 		familyId: record.familyId,
 		replacedBy: record.replacedBy,
+		// A store written before hints existed may not return the field at all.
+		hint: record.hint ?? null,
 	})
 }
 
@@ -68,7 +70,8 @@ export function isRecord(value: unknown): value is KeyRecord {
 		typeof r.metadata === 'object' &&
 		r.metadata !== null &&
 		typeof r.familyId === 'string' &&
-		(r.replacedBy === null || typeof r.replacedBy === 'string')
+		(r.replacedBy === null || typeof r.replacedBy === 'string') &&
+		(r.hint === undefined || r.hint === null || typeof r.hint === 'string')
 	)
 }
 

@@ -22,6 +22,7 @@ export type AuditAction =
 	| 'key.deleted'
 	| 'key.rotated'
 	| 'key.purged'
+	| 'key.imported'
 	| 'owner.changed'
 	| 'session.created'
 	| 'session.ended'
@@ -65,6 +66,11 @@ export interface CreateRecordOptions {
 	 */
 	maxActive?: number | undefined
 	audit?: AuditStamp | undefined
+	/**
+	 * The action of the audit entry: `'key.imported'` for a key brought in from another system
+	 * (`keyward.importKey`). @defaultValue 'key.created'
+	 */
+	action?: 'key.created' | 'key.imported' | undefined
 }
 
 /** A rotation, for {@link KeyStore.rotate}. */
@@ -134,6 +140,11 @@ export interface KeyStore {
 	 * order. An indexed lookup: it never reads every record.
 	 */
 	findByIdPrefix(prefix: string, limit: number): Promise<KeyRecord[]>
+	/**
+	 * Records whose `hint` is exactly `hint` (case-sensitive), at most `limit` of them, in any
+	 * order. An indexed lookup: it never reads every record.
+	 */
+	findByHint(hint: string, limit: number): Promise<KeyRecord[]>
 	/** Records of `owner` (all records when absent), newest first. */
 	list(query: { owner?: string | undefined }): Promise<KeyRecord[]>
 	/** Apply `patch`; resolves to the updated record, or `null` for an unknown id. */

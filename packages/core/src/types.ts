@@ -35,6 +35,15 @@ export interface KeyInfo {
 	readonly familyId: string
 	/** Id of the key that replaced this one by rotation; `null` until it is rotated. A replaced key cannot be rotated again. */
 	readonly replacedBy: string | null
+	/**
+	 * The first characters of the key, so that whoever holds a key can tell which row is theirs:
+	 * for a keyward key its prefix, environment and first 4 of its 36 body characters
+	 * (`kw_live_3mQ7`; about 155 of its 178 random bits stay secret); for a key imported in a
+	 * legacy format its first 8 characters (at most a quarter of it); for a key imported by its
+	 * hash alone, the hint given then. `null` for keys stored before hints existed, and for hash
+	 * imports without one. Accepted wherever an id is, when no other key has the same hint.
+	 */
+	readonly hint: string | null
 }
 
 /** What a `KeyStore` keeps: the public info plus the hash of the key. Stores keep every field verbatim. */

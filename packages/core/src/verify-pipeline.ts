@@ -7,6 +7,7 @@ import type { FailureLimiter } from './failure-limiter.js'
 import type { KeyHasher } from './hash.js'
 import { keyEnvironment } from './key-format.js'
 import type { LastUsedTracker } from './last-used.js'
+import type { LegacyFormats } from './legacy-format.js'
 import type { OwnerCache, OwnerEntry } from './owner-cache.js'
 import { isOwnerRecord, toOwnerInfo } from './owners.js'
 import { createQuotaCounter } from './quota-counting.js'
@@ -35,6 +36,8 @@ export interface VerifierDeps {
 	readonly extract: Extractor
 	readonly prefix: string
 	readonly environment: string | null
+	/** Formats of other systems let through to the store; `undefined`: none. */
+	readonly legacy: LegacyFormats | undefined
 	readonly reject: Rejecter
 	readonly cache: KeyCache
 	readonly sessions: HashCache<CachedSession>
@@ -75,7 +78,7 @@ export type CheckText = (
  * promise of its own unless the store or the counter has to be asked.
  */
 export function createVerifier(deps: VerifierDeps): Verifier {
-	const { store, usage, hasher, reject, cache, calendar, limiter, lastUsed, events, now } = deps
+	const { store, usage, hasher, reject, cache, calendar, limiter, lastUsed, events, now, legacy } = deps
 	const guard = deps.boundary.guard
 	const records = createRecordLoader(store, hasher, guard, cache)
 	const owners = deps.owners
@@ -89,7 +92,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		owner?: string,
 	): VerifyResult | Promise<VerifyResult> {
 		const keyEnv = keyEnvironment(key, deps.prefix)
-		if (keyEnv === false) return reject('malformed')
+		if (keyEnv === false) {
+			return legacy === undefined ? reject('malformed') : verifyLegacyText(key, scopes, cost)
+		}
 		if (keyEnv !== deps.environment) return reject('wrong_environment')
 		const nowMs = now()
 		const hash = hasher.hash(key)
@@ -97,6 +102,27 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs, owner)
 		return records.load(key, hash, nowMs).then(
 			(loaded) => checkRecord(loaded, scopes, cost, nowMs, owner),
+			() => reject('unavailable'),
+		)
+	}
+
+	/**
+	 * A key that is not of keyward's format: one of a configured legacy format goes on to the
+	 * store (no checksum to check; it has no environment marker, so the environment check does not
+	 * apply), anything else is malformed.
+	 */
+	function verifyLegacyText(
+		key: string,
+		scopes: readonly string[] | undefined,
+		cost: number,
+	): VerifyResult | Promise<VerifyResult> {
+		if (legacy?.match(key) === undefined) return reject('malformed')
+		const nowMs = now()
+		const hash = hasher.hash(key)
+		const entry = cache.get(hash, nowMs)
+		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs)
+		return records.load(key, hash, nowMs, true).then(
+			(loaded) => checkRecord(loaded, scopes, cost, nowMs),
 			() => reject('unavailable'),
 		)
 	}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { KeywardError } from '../src/errors.js'
 import { createKeyward } from '../src/keyward.js'
 import { MemoryStore } from '../src/memory-store.js'
+import { forwardingStore } from '../src/testing/stores.js'
 import { delegate, setup } from './helpers.js'
 
 describe('createKey', () => {
@@ -300,5 +301,31 @@ describe('pepper', () => {
 		expect((await store.findById(fresh.info.id))?.hash).toMatch(/^v2\$/)
 		expect((await v1.verifyKey(fresh.key)).ok).toBe(false)
 		expect((await createKeyward({ store }).verifyKey(key)).ok).toBe(false)
+	})
+
+	it('caches a key of an older pepper: the store is read once, not on every request', async () => {
+		const store = new MemoryStore()
+		const v1 = createKeyward({ store, pepper: [{ version: 'v1', secret: 'first secret' }] })
+		const { key, info } = await v1.createKey({ owner: 'a' })
+		let lookups = 0
+		const counted = forwardingStore(store, {
+			findByHash: (hash) => {
+				lookups++
+				return store.findByHash(hash)
+			},
+		})
+		const v2 = createKeyward({
+			store: counted,
+			usage: store,
+			pepper: [
+				{ version: 'v2', secret: 'second secret' },
+				{ version: 'v1', secret: 'first secret' },
+			],
+		})
+		for (let i = 0; i < 5; i++) expect(await v2.verifyKey(key)).toMatchObject({ ok: true })
+		expect(lookups).toBe(2) // the current pepper's hash, then the older one's, once
+		// Revoking still reaches the entry, whatever hash it is cached under.
+		await v2.revokeKey(info.id)
+		expect(await v2.verifyKey(key)).toMatchObject({ ok: false, code: 'revoked' })
 	})
 })

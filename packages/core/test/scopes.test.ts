@@ -17,6 +17,7 @@ const info = (scopes: string[]): KeyInfo => ({
 	metadata: {},
 	familyId: 'id0000000000',
 	replacedBy: null,
+	hint: null,
 })
 
 describe('scopes', () => {

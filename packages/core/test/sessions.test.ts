@@ -346,3 +346,29 @@ describe('sessions: audit', () => {
 		expect(text).not.toContain('hash')
 	})
 })
+
+describe('sessions of a key stored under an older pepper', () => {
+	it('see its revocation at once, whichever of the key and the session was cached first', async () => {
+		for (const keyFirst of [true, false]) {
+			const store = new MemoryStore()
+			const old = createKeyward({ store, pepper: [{ version: 'v1', secret: 'old secret' }], lastUsed: false })
+			const { key } = await old.createKey({ owner: 'acme' })
+			const keyward = createKeyward({
+				store,
+				pepper: [
+					{ version: 'v2', secret: 'new secret' },
+					{ version: 'v1', secret: 'old secret' },
+				],
+				lastUsed: false,
+			})
+			const { token } = started(await keyward.createSession(key))
+			const both = async () => [(await keyward.verifyKey(key)).ok, (await keyward.verifySession(token)).ok]
+			if (keyFirst) expect((await keyward.verifyKey(key)).ok).toBe(true)
+			expect(await both()).toEqual([true, true])
+			await keyward.revokeKey((await keyward.listKeys({ owner: 'acme' }))[0]?.id as string)
+			expect(await both()).toEqual([false, false])
+			await keyward.close()
+			await old.close()
+		}
+	})
+})

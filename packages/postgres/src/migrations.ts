@@ -4,7 +4,7 @@ import { sessionTableStatements } from './sessions-sql.js'
 import type { TableNames } from './tables.js'
 
 /** The schema version this release of `@keyward/postgres` creates and understands. */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /**
  * Migration steps, in order; step `i` brings the schema to version `i + 1`. Steps are PL/pgSQL
@@ -41,7 +41,7 @@ function steps(t: TableNames): string[] {
 		CREATE INDEX IF NOT EXISTS ${t.keysIdPrefixIndex} ON ${t.keys} (id COLLATE "C");
 		CREATE INDEX IF NOT EXISTS ${t.keysFamilyIndex} ON ${t.keys} (family_id) WHERE replaced_by IS NOT NULL;
 		${auditTableStatements(t.audit, t.auditKeyIndex, t.auditOwnerIndex)}
-		${createKeyFunction(t, V2_COLUMNS, '')}`,
+		${createKeyFunction(t, V2_COLUMNS, V2_CREATE)}`,
 		`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS inherits_scopes boolean NOT NULL DEFAULT false;
 		ALTER TABLE ${t.audit} ALTER COLUMN key_id DROP NOT NULL;
 		CREATE TABLE IF NOT EXISTS ${t.owners} (
@@ -54,9 +54,14 @@ function steps(t: TableNames): string[] {
 			updated_at timestamptz NOT NULL
 		);
 		DROP FUNCTION IF EXISTS ${t.createKeyFunction}(${V2_SIGNATURE});
-		${createKeyFunction(t, RECORD_COLUMNS, 'p_inherits_scopes boolean,')}
+		${createKeyFunction(t, V3_COLUMNS, V3_CREATE)}
 		${consumeAllFunction(t)}`,
 		sessionTableStatements(t),
+		// Key hints, and imported keys audited as such.
+		`ALTER TABLE ${t.keys} ADD COLUMN IF NOT EXISTS hint text;
+		CREATE INDEX IF NOT EXISTS ${t.keysHintIndex} ON ${t.keys} (hint) WHERE hint IS NOT NULL;
+		DROP FUNCTION IF EXISTS ${t.createKeyFunction}(${V3_SIGNATURE});
+		${createKeyFunction(t, RECORD_COLUMNS, V5_CREATE)}`,
 	]
 }
 
@@ -65,6 +70,31 @@ const V2_COLUMNS =
 	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by'
 const V2_SIGNATURE =
 	'text, text, text, text, text, text[], timestamptz, timestamptz, timestamptz, timestamptz, bigint, jsonb, text, text, bigint, boolean, text, text'
+/** The columns of the keys table at version 3, and the signature its create function had. */
+const V3_COLUMNS = `${V2_COLUMNS}, inherits_scopes`
+const V3_SIGNATURE =
+	'text, text, text, text, text, text[], timestamptz, timestamptz, timestamptz, timestamptz, bigint, jsonb, text, text, boolean, bigint, boolean, text, text'
+
+/** The parameters each version's create function takes after the record's first 14 columns. */
+interface CreateParams {
+	/** Declarations, each followed by a comma. */
+	readonly declared: string
+	/** The same parameters as values of the insert, each preceded by a comma. */
+	readonly values: string
+	/** Whether the function takes the audit action (`p_action`) rather than writing `key.created`. */
+	readonly action: boolean
+}
+const V2_CREATE: CreateParams = { declared: '', values: '', action: false }
+const V3_CREATE: CreateParams = {
+	declared: 'p_inherits_scopes boolean,',
+	values: ', p_inherits_scopes',
+	action: false,
+}
+const V5_CREATE: CreateParams = {
+	declared: 'p_inherits_scopes boolean, p_hint text,',
+	values: ', p_inherits_scopes, p_hint',
+	action: true,
+}
 
 /**
  * Every counter or none, serialised on the counters' rows, which are locked in id order so
@@ -105,13 +135,12 @@ function consumeAllFunction(t: TableNames): string {
  * since each of its statements reads the data committed before it. One call is one statement,
  * so it works on any pooled connection, PgBouncer's transaction mode included.
  */
-function createKeyFunction(t: TableNames, columns: string, inheritsParam: string): string {
-	const inherits = inheritsParam === '' ? '' : ', p_inherits_scopes'
+function createKeyFunction(t: TableNames, columns: string, params: CreateParams): string {
 	return `CREATE OR REPLACE FUNCTION ${t.createKeyFunction}(
 			p_id text, p_hash text, p_owner text, p_name text, p_note text, p_scopes text[],
 			p_created_at timestamptz, p_expires_at timestamptz, p_revoked_at timestamptz,
 			p_last_used_at timestamptz, p_monthly_quota bigint, p_metadata jsonb, p_family_id text,
-			p_replaced_by text, ${inheritsParam} p_max_active bigint, p_audit boolean, p_actor text, p_source text
+			p_replaced_by text, ${params.declared} p_max_active bigint, p_audit boolean, p_actor text, p_source text${params.action ? ', p_action text' : ''}
 		) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $create_key$
 		BEGIN
 			PERFORM pg_advisory_xact_lock(hashtextextended(${t.lockName} || ' owner ' || p_owner, 0));
@@ -124,11 +153,11 @@ function createKeyFunction(t: TableNames, columns: string, inheritsParam: string
 			END IF;
 			INSERT INTO ${t.keys} (${columns}) VALUES (
 				p_id, p_hash, p_owner, p_name, p_note, p_scopes, p_created_at, p_expires_at, p_revoked_at,
-				p_last_used_at, p_monthly_quota, p_metadata, p_family_id, p_replaced_by${inherits}
+				p_last_used_at, p_monthly_quota, p_metadata, p_family_id, p_replaced_by${params.values}
 			);
 			IF p_audit THEN
 				INSERT INTO ${t.audit} (at, action, key_id, owner, actor, source, previous_key_id)
-				VALUES (p_created_at, 'key.created', p_id, p_owner, p_actor, p_source, NULL);
+				VALUES (p_created_at, ${params.action ? 'p_action' : "'key.created'"}, p_id, p_owner, p_actor, p_source, NULL);
 			END IF;
 			RETURN true;
 		END

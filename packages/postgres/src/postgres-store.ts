@@ -138,6 +138,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 				...recordParams(record),
 				options.maxActive ?? null,
 				...this.#stamp(options.audit),
+				options.action ?? 'key.created',
 			]))
 		} catch (error) {
 			if (isUniqueViolation(error)) {
@@ -160,6 +161,11 @@ export class PostgresStore implements KeyStore, UsageCounter {
 
 	async findByIdPrefix(prefix: string, limit: number): Promise<KeyRecord[]> {
 		const { rows } = await this.client.query(this.#sql.byIdPrefix, [prefix, prefixEnd(prefix), limit])
+		return rows.map(toRecord)
+	}
+
+	async findByHint(hint: string, limit: number): Promise<KeyRecord[]> {
+		const { rows } = await this.client.query(this.#sql.byHint, [hint, limit])
 		return rows.map(toRecord)
 	}
 

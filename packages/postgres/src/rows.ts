@@ -3,7 +3,7 @@ import type { KeyPatch, KeyRecord } from '@keyward/core/testing'
 
 /** Columns of the keys table, in the order of {@link recordParams}. */
 export const RECORD_COLUMNS =
-	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by, inherits_scopes'
+	'id, hash, owner, name, note, scopes, created_at, expires_at, revoked_at, last_used_at, monthly_quota, metadata, family_id, replaced_by, inherits_scopes, hint'
 
 /** `create` parameters, in the order of {@link RECORD_COLUMNS}. */
 export function recordParams(record: KeyRecord): unknown[] {
@@ -23,15 +23,16 @@ export function recordParams(record: KeyRecord): unknown[] {
 		record.familyId,
 		record.replacedBy,
 		record.scopes === 'inherit',
+		record.hint ?? null,
 	]
 }
 
 /** Placeholders matching {@link recordParams}: arrays and JSON are cast explicitly. */
 export const RECORD_PLACEHOLDERS =
-	'$1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::bigint, $12::jsonb, $13::text, $14::text, $15::boolean'
+	'$1::text, $2::text, $3::text, $4::text, $5::text, $6::text[], $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::bigint, $12::jsonb, $13::text, $14::text, $15::boolean, $16::text'
 
 /** Parameters of {@link recordParams}: how many. */
-export const RECORD_PARAM_COUNT = 15
+export const RECORD_PARAM_COUNT = 16
 
 // Drivers differ: pg returns int8 as a string and PGlite as a number; a driver without type
 // parsing returns timestamps and JSON as text. Normalising here keeps every client working.
@@ -67,6 +68,7 @@ export function toRecord(row: unknown): KeyRecord {
 		metadata: json(r.metadata),
 		familyId: String(r.family_id),
 		replacedBy: text(r.replaced_by),
+		hint: text(r.hint),
 	}
 }
 

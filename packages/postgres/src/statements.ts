@@ -22,7 +22,7 @@ export function statements(t: TableNames) {
 			SELECT ${at}, '${action}', id, owner, $${write + 1}::text, $${write + 2}::text, ${previous}
 			FROM ${source} WHERE $${write}::boolean`
 	return {
-		create: `SELECT ${t.createKeyFunction}(${RECORD_PLACEHOLDERS}, $${n + 1}::bigint, $${n + 2}::boolean, $${n + 3}::text, $${n + 4}::text) AS created`,
+		create: `SELECT ${t.createKeyFunction}(${RECORD_PLACEHOLDERS}, $${n + 1}::bigint, $${n + 2}::boolean, $${n + 3}::text, $${n + 4}::text, $${n + 5}::text) AS created`,
 		byHash: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE hash = $1`,
 		byId: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE id = $1`,
 		byIdPrefix: `SELECT ${RECORD_COLUMNS} FROM ${t.keys}
@@ -30,6 +30,7 @@ export function statements(t: TableNames) {
 				AND starts_with(id, $1::text)
 			LIMIT $3`,
 		// "C" collation: ties break by id in code-point order, the same in every database locale.
+		byHint: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE hint = $1 LIMIT $2`,
 		listAll: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} ORDER BY created_at DESC, id COLLATE "C"`,
 		listByOwner: `SELECT ${RECORD_COLUMNS} FROM ${t.keys} WHERE owner = $1 ORDER BY created_at DESC, id COLLATE "C"`,
 		revoke: `WITH changed AS (

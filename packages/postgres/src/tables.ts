@@ -33,6 +33,7 @@ export interface TableNames {
 	readonly keysOwnerIndex: string
 	readonly keysIdPrefixIndex: string
 	readonly keysFamilyIndex: string
+	readonly keysHintIndex: string
 	readonly auditKeyIndex: string
 	readonly auditOwnerIndex: string
 	readonly sessionsHashConstraint: string
@@ -77,6 +78,7 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		keysOwnerIndex: quote(`${prefix}keys_owner_created_idx`),
 		keysIdPrefixIndex: quote(`${prefix}keys_id_prefix_idx`),
 		keysFamilyIndex: quote(`${prefix}keys_family_idx`),
+		keysHintIndex: quote(`${prefix}keys_hint_idx`),
 		auditKeyIndex: quote(`${prefix}audit_key_idx`),
 		auditOwnerIndex: quote(`${prefix}audit_owner_idx`),
 		sessionsHashConstraint: quote(`${prefix}sessions_hash_key`),

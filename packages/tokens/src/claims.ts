@@ -76,5 +76,6 @@ export function keyInfoFromClaims(claims: TokenClaims): KeyInfo {
 		metadata: Object.freeze({}),
 		familyId: claims.key_id,
 		replacedBy: null,
+		hint: null,
 	})
 }

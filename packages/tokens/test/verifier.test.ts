@@ -42,6 +42,7 @@ describe('verify', () => {
 			metadata: {},
 			familyId: minted.claims.key_id,
 			replacedBy: null,
+			hint: null,
 		})
 		expect(result.claims).toEqual(minted.claims)
 	})

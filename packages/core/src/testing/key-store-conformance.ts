@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isKeywardError } from '../errors.js'
 import type { KeyStore } from '../store-types.js'
+import { describeKeyStoreHints } from './key-store-hints.js'
 import { describeKeyStoreLifecycle } from './key-store-lifecycle.js'
 import { describeKeyStoreOwners } from './key-store-owners.js'
 import { describeKeyStoreSessions } from './key-store-sessions.js'
@@ -26,6 +27,7 @@ export function runKeyStoreConformance(factory: () => KeyStore | Promise<KeyStor
 		})
 
 		describeKeyStoreLifecycle(() => store)
+		describeKeyStoreHints(() => store)
 		describeKeyStoreOwners(
 			() => store,
 			() => `acct-${sampleRecord().id}`,

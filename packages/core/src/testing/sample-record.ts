@@ -29,6 +29,7 @@ export function sampleRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
 		metadata: {},
 		familyId: id,
 		replacedBy: null,
+		hint: `kw_${tag.slice(0, 4)}`,
 		...overrides,
 	}
 }

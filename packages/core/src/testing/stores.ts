@@ -6,6 +6,7 @@ const KEY_STORE_METHODS = [
 	'findByHash',
 	'findById',
 	'findByIdPrefix',
+	'findByHint',
 	'list',
 	'update',
 	'revoke',
