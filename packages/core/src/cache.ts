@@ -47,6 +47,8 @@ export interface KeyCache {
 	delete(hash: string): void
 	/** Evict whatever is cached for key `id`. */
 	deleteId(id: string): void
+	/** The entry of key `id`, stale or not, without touching its recency; `undefined` when not cached. */
+	peekId(id: string): CachedKey | undefined
 	clear(): void
 	readonly size: number
 }
@@ -64,6 +66,7 @@ export function createKeyCache(options: Readonly<CacheOptions> | false, now: () 
 			setUnknown() {},
 			delete() {},
 			deleteId() {},
+			peekId: () => undefined,
 			clear() {},
 			size: 0,
 		}
@@ -107,6 +110,11 @@ export function createKeyCache(options: Readonly<CacheOptions> | false, now: () 
 		deleteId(id) {
 			const hash = hashById.get(id)
 			if (hash !== undefined) lru.delete(hash)
+		},
+		peekId(id) {
+			const hash = hashById.get(id)
+			const entry = hash === undefined ? undefined : lru.peek(hash)
+			return typeof entry === 'object' ? entry : undefined
 		},
 		clear() {
 			lru.clear()

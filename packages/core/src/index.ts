@@ -4,6 +4,8 @@ export type { KeywardEvents } from './events.js'
 export type { ExtractOptions } from './extract.js'
 export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
+export type { HealthReport } from './health.js'
+export type { UsageHistory, UsageHistoryQuery } from './history-types.js'
 export { keyPattern, parseKey } from './key-format.js'
 export { createKeyward, type Keyward } from './keyward.js'
 export type {

@@ -4,11 +4,13 @@ import { EventHub, type KeywardEventName, type KeywardListener } from './events.
 import { createExtractor } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper } from './hash.js'
+import { trackInvalidation } from './health.js'
 import { keyPattern } from './key-format.js'
 import { createLastUsedTracker } from './last-used.js'
 import { createLifecycle } from './lifecycle.js'
 import type { KeyLifecycle } from './lifecycle-types.js'
 import { MemoryStore } from './memory-store.js'
+import { createObservability, type Observability } from './observability.js'
 import { type KeywardOptions, validateOptions } from './options.js'
 import { createOwnerCache } from './owner-cache.js'
 import { createOwnerLifecycle, type OwnerLifecycle } from './owner-lifecycle.js'
@@ -21,7 +23,7 @@ import type { InvalidationChannel, KeyRecord, RequestLike, VerifyOptions, Verify
 import { createVerifier } from './verify-pipeline.js'
 
 /** A configured verifier with key management. Create one with {@link createKeyward}. */
-export interface Keyward extends KeyLifecycle, OwnerLifecycle {
+export interface Keyward extends KeyLifecycle, OwnerLifecycle, Observability {
 	/**
 	 * Extract the key from a request (see `extract` options), then {@link Keyward.verifyKey}. Never
 	 * throws for request input, and never edits the request: what an adapter should hide from it
@@ -43,7 +45,7 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle {
 	 * @deprecated adapters pass `client: (req) => req.ip`, which is read only when needed
 	 */
 	readonly limitsFailures: boolean
-	/** Flush pending `lastUsedAt` writes and close the store, counter and channel. */
+	/** Flush pending `lastUsedAt` writes and usage history, then close the store, counter and channel. */
 	close(): Promise<void>
 }
 
@@ -90,6 +92,23 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	const boundary = createStoreBoundary(options.storeTimeoutMs ?? 5000, inProcess)
 	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
 	const lastUsed = createLastUsedTracker(store, events, lastUsedMs, boundary.guard)
+	const reject = createRejecter(options.realm ?? 'api')
+	const invalidationState = trackInvalidation()
+	const observability = createObservability({
+		store,
+		usage,
+		history: options.history,
+		meter: options.meter,
+		errorIntervalMs: options.errorIntervalMs ?? 60_000,
+		boundary,
+		events,
+		cache,
+		calendar,
+		reject,
+		lastUsed,
+		invalidation: { configured: invalidation !== undefined, state: invalidationState },
+		now,
+	})
 
 	const verifier = createVerifier({
 		store,
@@ -99,13 +118,13 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		extract,
 		prefix,
 		environment,
-		reject: createRejecter(options.realm ?? 'api'),
+		reject,
 		cache,
 		owners,
 		calendar,
 		limiter,
 		lastUsed,
-		events,
+		observer: observability.observer,
 		now,
 		hideByDefault: options.hideCredentials ?? 'query',
 		credentialHeaders: [
@@ -126,13 +145,20 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	if (invalidation !== undefined) {
 		Promise.resolve()
 			.then(() => invalidation.subscribe(forget))
-			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
+			.catch((error: unknown) => {
+				invalidationState.subscribeFailed(error)
+				events.emit('error', { error, during: 'invalidation' })
+			})
 	}
 
 	function announce(id: string): void {
-		invalidation
-			?.publish(id)
-			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
+		invalidation?.publish(id).then(
+			() => invalidationState.published(undefined),
+			(error: unknown) => {
+				invalidationState.published(error)
+				events.emit('error', { error, during: 'invalidation' })
+			},
+		)
 	}
 
 	/** Key `record` changed: forget it here and tell the other instances. */
@@ -177,6 +203,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	return {
 		...lifecycle,
 		...ownerLifecycle,
+		...observability.api,
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {
@@ -189,7 +216,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		keyPattern: keyPattern(prefix),
 		limitsFailures: limiter !== undefined,
 		async close() {
-			await lastUsed.close()
+			await Promise.all([lastUsed.close(), observability.close()])
 			const closers = [
 				store.close?.(),
 				(usage as unknown) !== store ? usage.close?.() : undefined,

@@ -1,3 +1,4 @@
+export type { UsageHistoryRange, UsageHistoryRow, UsageHistoryStore, UsageOutcome } from '../history-types.js'
 export { generateKey } from '../key-format.js'
 export type {
 	AuditAction,
@@ -17,3 +18,4 @@ export { runKeyStoreConformance } from './key-store-conformance.js'
 export { sampleRecord } from './sample-record.js'
 export { failingStore, forwardingStore } from './stores.js'
 export { runUsageCounterConformance } from './usage-counter-conformance.js'
+export { runUsageHistoryConformance } from './usage-history-conformance.js'
