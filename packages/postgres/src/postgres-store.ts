@@ -17,8 +17,12 @@ import type {
 	KeyRecord,
 	KeyRotation,
 	RotationResult,
+	UsageHistoryRange,
+	UsageHistoryRow,
+	UsageHistoryStore,
 } from '@keyward/core/testing'
 import { auditListQuery, toAuditEntry } from './audit-sql.js'
+import { historyParams, historyRead, historyStatements, toUsageRow } from './history-sql.js'
 import { migrationStatement, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'
 import { patchAssignments, RECORD_COLUMNS, recordParams, toOwner, toRecord } from './rows.js'
@@ -56,7 +60,7 @@ function isUniqueViolation(error: unknown): boolean {
  * await store.migrate()
  * const keyward = createKeyward({ store })   // the store is also the quota counter
  */
-export class PostgresStore implements KeyStore, UsageCounter {
+export class PostgresStore implements KeyStore, UsageCounter, UsageHistoryStore {
 	/** Quoted, qualified names of the tables this store uses. */
 	readonly tables: TableNames
 	/** The client queries run on (for health checks or maintenance in the same pool). */
@@ -64,6 +68,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 	readonly #onClose: (() => Promise<void>) | undefined
 	readonly #sql: ReturnType<typeof statements>
 	readonly #ownerSql: ReturnType<typeof ownerStatements>
+	readonly #historySql: ReturnType<typeof historyStatements>
 	readonly #audit: boolean
 	#closed: Promise<void> | undefined
 
@@ -77,6 +82,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		this.tables = tableNames(options)
 		this.#sql = statements(this.tables)
 		this.#ownerSql = ownerStatements(this.tables)
+		this.#historySql = historyStatements(this.tables)
 	}
 
 	/**
@@ -277,6 +283,24 @@ export class PostgresStore implements KeyStore, UsageCounter {
 	async listOwners(query: { after?: string | undefined; limit: number }): Promise<OwnerInfo[]> {
 		const { rows } = await this.client.query(this.#ownerSql.listOwners, [query.after ?? null, query.limit])
 		return rows.map(toOwner)
+	}
+
+	/** Add a batch of hourly counts in one statement (an upsert of five unnested arrays). */
+	async recordUsage(rows: readonly UsageHistoryRow[]): Promise<void> {
+		if (rows.length === 0) return
+		await this.client.query(this.#historySql.record, historyParams(rows))
+	}
+
+	/** The hours of one key or one owner in `[from, to)`, through the primary key or the owner index. */
+	async readUsage(range: UsageHistoryRange): Promise<UsageHistoryRow[]> {
+		const { rows } = await this.client.query(...historyRead(this.#historySql, range))
+		return rows.map(toUsageRow)
+	}
+
+	/** Delete the hours before `before`, in one statement. */
+	async pruneUsage(before: Date): Promise<number> {
+		const { rows } = await this.client.query(this.#historySql.prune, [before])
+		return Number((rows[0] as { deleted?: unknown } | undefined)?.deleted ?? 0)
 	}
 
 	/** Run `onClose` (once); the store must not be used afterwards. */

@@ -20,6 +20,8 @@ export interface TableNames {
 	readonly audit: string
 	/** Owner records. */
 	readonly owners: string
+	/** Usage history: verifications per hour, key and outcome. */
+	readonly usageHistory: string
 	/** The function that creates a key under a per-owner limit. */
 	readonly createKeyFunction: string
 	/** The function that counts several counters, all or none. */
@@ -31,6 +33,8 @@ export interface TableNames {
 	readonly keysFamilyIndex: string
 	readonly auditKeyIndex: string
 	readonly auditOwnerIndex: string
+	readonly usageHistoryOwnerIndex: string
+	readonly usageHistoryBucketIndex: string
 	/** SQL text expression naming this set of tables, for the migration lock. */
 	readonly lockName: string
 }
@@ -63,6 +67,7 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		migrations: qualified(`${prefix}migrations`),
 		audit: qualified(`${prefix}audit`),
 		owners: qualified(`${prefix}owners`),
+		usageHistory: qualified(`${prefix}usage_history`),
 		createKeyFunction: qualified(`${prefix}create_key`),
 		consumeAllFunction: qualified(`${prefix}consume_all`),
 		keysHashConstraint: quote(`${prefix}keys_hash_key`),
@@ -71,6 +76,8 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		keysFamilyIndex: quote(`${prefix}keys_family_idx`),
 		auditKeyIndex: quote(`${prefix}audit_key_idx`),
 		auditOwnerIndex: quote(`${prefix}audit_owner_idx`),
+		usageHistoryOwnerIndex: quote(`${prefix}usage_history_owner_idx`),
+		usageHistoryBucketIndex: quote(`${prefix}usage_history_bucket_idx`),
 		lockName:
 			schema === null ? `'keyward:' || current_schema() || '.${prefix}'` : `'keyward:${schema}.${prefix}'`,
 	}

@@ -1,5 +1,10 @@
 import { createKeyward } from '@keyward/core'
-import { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from '@keyward/core/testing'
+import {
+	runKeyStoreConformance,
+	runUsageCounterConformance,
+	runUsageHistoryConformance,
+	sampleRecord,
+} from '@keyward/core/testing'
 import { pgUrl, probePostgres, startNodeProcess, uniqueName, useService } from '@keyward/internal-testing'
 import { openPostgresStore, PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import pg from 'pg'
@@ -29,6 +34,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 
 	runKeyStoreConformance(freshStore)
 	runUsageCounterConformance(freshStore)
+	runUsageHistoryConformance(freshStore)
 
 	describe('schema', () => {
 		it('migrate() is idempotent, records its version and is safe to run concurrently', async () => {
@@ -108,6 +114,60 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			expect(plans[0]).toMatch(/Index (Only )?Scan|Bitmap Index Scan/)
 			expect(plans[0]).not.toMatch(/Seq Scan/)
 			expect(await explaining.findByIdPrefix('g0000000001', 20)).toHaveLength(10)
+		})
+
+		it('adds the usage history table to a database at version 3, keeping keys and counts', async () => {
+			const tablePrefix = `t${++serial}_`
+			const store = new PostgresStore({ client: pool, schema, tablePrefix })
+			await store.migrate()
+			const record = sampleRecord()
+			await store.create(record)
+			await store.consume(record.id, '2026-11', 3, 10)
+			// Back to version 3: the history table was added by step 4.
+			await pool.query(`DROP TABLE ${store.tables.usageHistory}`)
+			await pool.query(`DELETE FROM "${schema}"."${tablePrefix}migrations" WHERE version = 4`)
+			expect(await store.schemaVersion()).toBe(3)
+			await store.migrate()
+			expect(await store.schemaVersion()).toBe(SCHEMA_VERSION)
+			expect(await store.findById(record.id)).toEqual(record)
+			expect(await store.consume(record.id, '2026-11', 0, 10)).toEqual({ allowed: true, used: 3 })
+			const bucket = new Date(Date.UTC(2026, 10, 15, 9))
+			await store.recordUsage([{ bucket, keyId: record.id, owner: record.owner, outcome: 'ok', count: 2 }])
+			expect(
+				await store.readUsage({ keyId: record.id, from: bucket, to: new Date(bucket.getTime() + 1) }),
+			).toEqual([{ bucket, keyId: record.id, owner: record.owner, outcome: 'ok', count: 2 }])
+		})
+
+		it('reads a key and an owner history through indexes', async () => {
+			const tablePrefix = `t${++serial}_`
+			const store = new PostgresStore({ client: pool, schema, tablePrefix })
+			await store.migrate()
+			await pool.query(
+				`INSERT INTO ${store.tables.usageHistory} (bucket, key_id, owner, outcome, count)
+				SELECT timestamptz '2026-01-01' + (i % 2000) * interval '1 hour', 'k' || (i / 2000), 'o' || (i / 20000), 'ok', 1
+				FROM generate_series(1, 100000) AS i`,
+			)
+			await pool.query(`ANALYZE ${store.tables.usageHistory}`)
+			const plans: string[] = []
+			const explaining = new PostgresStore({
+				schema,
+				tablePrefix,
+				client: {
+					async query(text: string, params?: unknown[]) {
+						const { rows } = await pool.query(`EXPLAIN ${text}`, params)
+						plans.push(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'))
+						return pool.query(text, params)
+					},
+				},
+			})
+			const range = { from: new Date('2026-01-10T00:00:00Z'), to: new Date('2026-02-10T00:00:00Z') }
+			expect(await explaining.readUsage({ keyId: 'k3', ...range })).toHaveLength(744)
+			expect((await explaining.readUsage({ owner: 'o2', ...range })).length).toBeGreaterThan(0)
+			expect(plans).toHaveLength(2)
+			for (const plan of plans) {
+				expect(plan).toMatch(/Index (Only )?Scan|Bitmap Index Scan/)
+				expect(plan).not.toMatch(/Seq Scan/)
+			}
 		})
 
 		it('keeps stores with different prefixes apart', async () => {
