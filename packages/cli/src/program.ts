@@ -140,10 +140,15 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		)
 	root
 		.command('usage')
-		.description("show a key's usage this month against its quota")
+		.description("show a key's usage this month against its quota, and a chart of the last days")
 		.argument('<id>', 'id, id prefix (4+ characters) or the key itself')
+		.option('--days <n>', 'also draw requests per day (UTC) over the last n days (1-366)', parse.daysArg)
 		.addOption(json())
-		.action(action((_, [id]) => ({ keyward: (k, out) => commands.usageCommand(k, id as string, out) })))
+		.action(
+			action((cmd, [id]) => ({
+				keyward: (k, out) => commands.usageCommand(k, id as string, out, cmd.opts<{ days?: number }>().days),
+			})),
+		)
 	const owner = root
 		.command('owner')
 		.description("account records: the scopes, quota and switch shared by an owner's keys")
@@ -174,6 +179,18 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		.argument('<owner>', 'the owner id', parse.textArg)
 		.addOption(json())
 		.action(action((_, [id]) => ({ keyward: (k, out) => owners.ownerShowCommand(k, id as string, out) })))
+	owner
+		.command('usage')
+		.description("draw an account's requests per day, all its keys together")
+		.argument('<owner>', 'the owner id', parse.textArg)
+		.option('--days <n>', 'how many days, up to today (UTC; 1-366)', parse.daysArg, 30)
+		.addOption(json())
+		.action(
+			action((cmd, [id]) => ({
+				keyward: (k, out) =>
+					owners.ownerUsageCommand(k, id as string, cmd.opts<{ days: number }>().days, out),
+			})),
+		)
 	owner
 		.command('list')
 		.description('list owner records')
