@@ -7,7 +7,7 @@ export type ReportedKind = 'verify' | 'history' | 'history_dropped'
 export interface ErrorReporter {
 	/**
 	 * Emit `error` (`during`) for a failure of `kind` now, or count it as suppressed when one of its
-	 * kind was emitted within the interval. Resolves to whether it was emitted.
+	 * kind was emitted within the interval. Returns whether it was emitted.
 	 */
 	report(kind: ReportedKind, during: KeywardEvents['error']['during'], error: unknown): boolean
 	/** The latest failure of `kind`, emitted or not, and when (the keyward's clock). */

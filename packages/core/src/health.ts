@@ -42,8 +42,11 @@ export interface HealthReport {
 
 /** What the invalidation channel did last, as the keyward saw it. */
 export interface InvalidationState {
+	/** Subscribing failed: the channel stays unhealthy (keyward does not subscribe again). */
 	subscribeFailed(error: unknown): void
+	/** An announcement went out (`undefined`) or failed (`error`); the latest one counts. */
 	published(error: unknown | undefined): void
+	/** The channel's state for {@link HealthReport.invalidation}. */
 	snapshot(configured: boolean): HealthReport['invalidation']
 }
 

@@ -67,6 +67,7 @@ export interface HistoryStatus {
 
 /** Counts verifications in memory by hour, key and outcome, and writes them in batches. */
 export interface HistoryRecorder {
+	/** Whether verifications are counted (a store to write to, and `history` not `false`). */
 	readonly enabled: boolean
 	/** Count one verification of key `keyId` (owner when known) at `nowMs`. Synchronous, never throws. */
 	record(keyId: string, owner: string | undefined, outcome: UsageOutcome, nowMs: number): void

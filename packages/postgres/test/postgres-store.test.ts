@@ -23,6 +23,26 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 		await store.migrate()
 		return store
 	}
+	/** A store over tables of its own, and their prefix. */
+	const ownTables = async () => {
+		const tablePrefix = `t${++serial}_`
+		return { tablePrefix, store: await freshStore({ tablePrefix }) }
+	}
+	/** A store over the tables of `tablePrefix` that explains each statement `explained` picks into `plans`, then runs it. */
+	const explainingStore = (tablePrefix: string, plans: string[], explained: (text: string) => boolean) =>
+		new PostgresStore({
+			schema,
+			tablePrefix,
+			client: {
+				async query(text: string, params?: unknown[]) {
+					if (explained(text)) {
+						const { rows } = await pool.query(`EXPLAIN ${text}`, params)
+						plans.push(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'))
+					}
+					return pool.query(text, params)
+				},
+			},
+		})
 
 	beforeAll(() => {
 		pool = new pg.Pool({ connectionString: pgUrl, max: 8 })
@@ -81,9 +101,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 		})
 
 		it('resolves an id prefix through an index, without reading every key', async () => {
-			const tablePrefix = `t${++serial}_`
-			const store = new PostgresStore({ client: pool, schema, tablePrefix })
-			await store.migrate()
+			const { tablePrefix, store } = await ownTables()
 			await pool.query(
 				`INSERT INTO ${store.tables.keys} (id, hash, owner, scopes, created_at, metadata, family_id)
 				SELECT 'g' || lpad(i::text, 11, '0'), md5(i::text) || md5((-i)::text), 'bulk', '{}', now(), '{}',
@@ -92,20 +110,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			)
 			await pool.query(`ANALYZE ${store.tables.keys}`)
 			const plans: string[] = []
-			// The same statements, each explained before it runs.
-			const explaining = new PostgresStore({
-				schema,
-				tablePrefix,
-				client: {
-					async query(text: string, params?: unknown[]) {
-						if (text.includes('starts_with')) {
-							const { rows } = await pool.query(`EXPLAIN ${text}`, params)
-							plans.push(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'))
-						}
-						return pool.query(text, params)
-					},
-				},
-			})
+			const explaining = explainingStore(tablePrefix, plans, (text) => text.includes('starts_with'))
 			const record = sampleRecord({ id: 'zPrefix00001' })
 			await store.create(record)
 			const keyward = createKeyward({ store: explaining, lastUsed: false })
@@ -117,9 +122,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 		})
 
 		it('adds the usage history table to a database at version 3, keeping keys and counts', async () => {
-			const tablePrefix = `t${++serial}_`
-			const store = new PostgresStore({ client: pool, schema, tablePrefix })
-			await store.migrate()
+			const { tablePrefix, store } = await ownTables()
 			const record = sampleRecord()
 			await store.create(record)
 			await store.consume(record.id, '2026-11', 3, 10)
@@ -139,9 +142,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 		})
 
 		it('reads a key and an owner history through indexes', async () => {
-			const tablePrefix = `t${++serial}_`
-			const store = new PostgresStore({ client: pool, schema, tablePrefix })
-			await store.migrate()
+			const { tablePrefix, store } = await ownTables()
 			await pool.query(
 				`INSERT INTO ${store.tables.usageHistory} (bucket, key_id, owner, outcome, count)
 				SELECT timestamptz '2026-01-01' + (i % 2000) * interval '1 hour', 'k' || (i / 2000), 'o' || (i / 20000), 'ok', 1
@@ -149,17 +150,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			)
 			await pool.query(`ANALYZE ${store.tables.usageHistory}`)
 			const plans: string[] = []
-			const explaining = new PostgresStore({
-				schema,
-				tablePrefix,
-				client: {
-					async query(text: string, params?: unknown[]) {
-						const { rows } = await pool.query(`EXPLAIN ${text}`, params)
-						plans.push(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'))
-						return pool.query(text, params)
-					},
-				},
-			})
+			const explaining = explainingStore(tablePrefix, plans, () => true)
 			const range = { from: new Date('2026-01-10T00:00:00Z'), to: new Date('2026-02-10T00:00:00Z') }
 			expect(await explaining.readUsage({ keyId: 'k3', ...range })).toHaveLength(744)
 			expect((await explaining.readUsage({ owner: 'o2', ...range })).length).toBeGreaterThan(0)
