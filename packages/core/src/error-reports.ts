@@ -1,7 +1,7 @@
 import type { EventHub, KeywardEvents } from './events.js'
 
 /** Kinds of failure reported at most once per interval each: every request of an outage fails alike. */
-export type ReportedKind = 'verify' | 'history' | 'history_dropped'
+export type ReportedKind = 'verify' | 'history' | 'history_dropped' | 'last_used'
 
 /** Reports failures as `error` events, at most one per kind per interval, counting the rest. */
 export interface ErrorReporter {

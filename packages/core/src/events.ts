@@ -29,8 +29,9 @@ export interface KeywardEvents {
 		error: unknown
 		during: 'last_used' | 'listener' | 'invalidation' | 'close' | 'verify' | 'history'
 		/**
-		 * For `verify` and `history`, which are reported at most once per `errorIntervalMs` each: how
-		 * many errors of the same kind went unreported since the previous event.
+		 * For `verify`, `history` and `last_used`, which are reported at most once per
+		 * `errorIntervalMs` each: how many errors of the same kind went unreported since the previous
+		 * event.
 		 */
 		suppressed?: number | undefined
 	}

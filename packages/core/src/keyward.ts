@@ -90,8 +90,6 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	// The in-process store and counter cannot hang: they are spared a timer per call.
 	const inProcess = store instanceof MemoryStore && usage instanceof MemoryStore
 	const boundary = createStoreBoundary(options.storeTimeoutMs ?? 5000, inProcess)
-	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
-	const lastUsed = createLastUsedTracker(store, events, lastUsedMs, boundary.guard)
 	const reject = createRejecter(options.realm ?? 'api')
 	const invalidationState = trackInvalidation()
 	const observability = createObservability({
@@ -105,10 +103,11 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		cache,
 		calendar,
 		reject,
-		lastUsed,
 		invalidation: { configured: invalidation !== undefined, state: invalidationState },
 		now,
 	})
+	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
+	const lastUsed = createLastUsedTracker(store, observability.lastUsedFailed, lastUsedMs, boundary.guard)
 
 	const verifier = createVerifier({
 		store,
@@ -204,6 +203,9 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		...lifecycle,
 		...ownerLifecycle,
 		...observability.api,
+		async flush() {
+			await Promise.all([lastUsed.flush(), observability.api.flush()])
+		},
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {

@@ -17,7 +17,6 @@ import {
 	type UsageHistoryQuery,
 	type UsageHistoryStore,
 } from './history-types.js'
-import type { LastUsedTracker } from './last-used.js'
 import { createMetrics, type KeywardMeter } from './metrics.js'
 import type { QuotaCalendar } from './quota-period.js'
 import type { Rejecter } from './rejections.js'
@@ -57,24 +56,21 @@ export interface ObservabilityDeps {
 	readonly cache: KeyCache
 	readonly calendar: QuotaCalendar
 	readonly reject: Rejecter
-	readonly lastUsed: LastUsedTracker
 	readonly invalidation: { readonly configured: boolean; readonly state: InvalidationState }
 	readonly now: () => number
 }
 
 /** Usage history, metrics, error reports and health of one keyward, and the observer of its request path. */
 export function createObservability(deps: ObservabilityDeps): {
+	/** `usageHistory`, `health`, and `flush` of usage history (the keyward adds its `lastUsedAt` writes). */
 	readonly api: Observability
 	readonly observer: VerifyObserver
+	/** Report a failed `lastUsedAt` write: counted, and an `error` event at most once per interval. */
+	lastUsedFailed(error: unknown): void
 	close(): Promise<void>
 } {
 	const { store, events, boundary, now } = deps
 	const metrics = deps.meter === undefined ? undefined : createMetrics(deps.meter)
-	if (metrics !== undefined) {
-		events.on('error', (event) => {
-			if (event.during === 'last_used') metrics.storeError('last_used')
-		})
-	}
 	const errors = createErrorReporter(events, deps.errorIntervalMs, now)
 	const options = deps.history === false ? {} : (deps.history ?? {})
 	// With `history: false` nothing is recorded, but what the store keeps can still be read.
@@ -114,11 +110,13 @@ export function createObservability(deps: ObservabilityDeps): {
 		api: {
 			usageHistory: createHistoryReader({ store: kept, recorder, boundary, now }),
 			health,
-			async flush() {
-				await Promise.all([deps.lastUsed.flush(), recorder.flush()])
-			},
+			flush: () => recorder.flush(),
 		},
 		observer: createVerifyObserver({ events, history: recorder, metrics, errors, reject: deps.reject }),
+		lastUsedFailed(error) {
+			metrics?.storeError('last_used')
+			errors.report('last_used', 'last_used', error)
+		},
 		close: () => recorder.close(),
 	}
 }

@@ -65,9 +65,10 @@ export interface KeywardOptions {
 	 */
 	meter?: KeywardMeter | undefined
 	/**
-	 * Store and counter failures on the request path (`during: 'verify'`) and usage history write
-	 * failures (`'history'`) are reported through the `error` event at most once per this interval
-	 * each; the next event counts the ones in between. @defaultValue 60000
+	 * Store and counter failures on the request path (`during: 'verify'`), and failed usage history
+	 * (`'history'`) and `lastUsedAt` (`'last_used'`) writes, are reported through the `error` event
+	 * at most once per this interval each; the next event counts the ones in between.
+	 * @defaultValue 60000
 	 */
 	errorIntervalMs?: number | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */

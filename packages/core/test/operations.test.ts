@@ -142,6 +142,24 @@ describe('failures on the request path', () => {
 		await keyward.close()
 	})
 
+	it('reports failed lastUsedAt writes at most once per interval too', async () => {
+		const time = clock()
+		const memory = new MemoryStore()
+		const store = delegate(memory, { update: () => Promise.reject(new Error('disk full')) })
+		const keyward = createKeyward({ store, usage: memory, now: time.now, errorIntervalMs: 10_000 })
+		const errors: KeywardEvents['error'][] = []
+		keyward.on('error', (event) => errors.push(event))
+		const keys = await Promise.all([1, 2, 3].map(() => keyward.createKey({ owner: 'acme' })))
+		for (const { key } of keys) expect((await keyward.verifyKey(key)).ok).toBe(true)
+		await keyward.flush()
+		expect(errors).toEqual([{ during: 'last_used', error: new Error('disk full'), suppressed: 0 }])
+		time.advance(10_000)
+		await keyward.verifyKey((keys[0] as (typeof keys)[number]).key)
+		await keyward.flush()
+		expect(errors.slice(1)).toEqual([{ during: 'last_used', error: new Error('disk full'), suppressed: 2 }])
+		await keyward.close()
+	})
+
 	it('keeps the fixed message of management errors, with the cause in err.cause', async () => {
 		const keyward = createKeyward({ store: failingStore() })
 		const error = await keyward.createKey({ owner: 'acme' }).catch((e: unknown) => e)
