@@ -174,17 +174,24 @@ export function createHistoryRecorder(deps: HistoryRecorderDeps): HistoryRecorde
 		}
 	}
 
-	function take(): Draft[] {
+	/** Every count of the hours `from` to `to` (exclusive) whose key `wanted` picks, as rows. */
+	function drafts(from: number, to: number, wanted: (keyId: string, found: Counter) => boolean): Draft[] {
 		const rows: Draft[] = []
 		for (const [bucket, keys] of buckets) {
-			for (const [keyId, { owner, counts }] of keys) {
-				for (let i = 0; i < counts.length; i++) {
-					const count = counts[i] as number
-					if (count > 0)
-						rows.push({ bucket, keyId, owner, outcome: USAGE_OUTCOMES[i] as UsageOutcome, count })
-				}
+			if (bucket < from || bucket >= to) continue
+			for (const [keyId, found] of keys) {
+				if (!wanted(keyId, found)) continue
+				found.counts.forEach((count, i) => {
+					const outcome = USAGE_OUTCOMES[i] as UsageOutcome
+					if (count > 0) rows.push({ bucket, keyId, owner: found.owner, outcome, count })
+				})
 			}
 		}
+		return rows
+	}
+
+	function take(): Draft[] {
+		const rows = drafts(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, () => true)
 		buckets = new Map()
 		counters = 0
 		current = undefined
@@ -279,28 +286,15 @@ export function createHistoryRecorder(deps: HistoryRecorderDeps): HistoryRecorde
 			await flush()
 		},
 		pending(range) {
-			const from = range.from.getTime()
-			const to = range.to.getTime()
-			const rows: UsageHistoryRow[] = []
-			for (const [bucket, keys] of buckets) {
-				if (bucket < from || bucket >= to) continue
-				for (const [keyId, found] of keys) {
-					if (range.keyId !== undefined && keyId !== range.keyId) continue
-					const owner = found.owner ?? deps.ownerOf(keyId) ?? ''
-					if (range.owner !== undefined && owner !== range.owner) continue
-					found.counts.forEach((count, i) => {
-						if (count > 0)
-							rows.push({
-								bucket: new Date(bucket),
-								keyId,
-								owner,
-								outcome: USAGE_OUTCOMES[i] as UsageOutcome,
-								count,
-							})
-					})
-				}
-			}
-			return rows
+			const ownerOf = (keyId: string, found: Counter) => found.owner ?? deps.ownerOf(keyId) ?? ''
+			const wanted = (keyId: string, found: Counter) =>
+				(range.keyId === undefined || keyId === range.keyId) &&
+				(range.owner === undefined || ownerOf(keyId, found) === range.owner)
+			return drafts(range.from.getTime(), range.to.getTime(), wanted).map((row) => ({
+				...row,
+				bucket: new Date(row.bucket),
+				owner: row.owner ?? deps.ownerOf(row.keyId) ?? '',
+			}))
 		},
 		status: () => ({
 			enabled: true,
