@@ -28,6 +28,8 @@ const MESSAGES = {
 }
 
 const numbers = new Intl.NumberFormat('en')
+const utcDays = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' })
+const SVG = 'http://www.w3.org/2000/svg'
 const dates = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' })
 const relativeTime = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
 // Days rather than weeks or months, so "in 30 days" reads exactly as the lifetime chosen.
@@ -49,6 +51,8 @@ let settings = null
 let user = null
 /** The key this page's API calls are signed in with (`{ keyId, expiresAt }`), if any. */
 let apiSession = null
+/** Whose history the chart shows: '' for the whole account, else a key id. */
+let historyOf = ''
 
 /** Call the dashboard's server; resolves with the JSON body, or throws a RequestError in words. */
 async function request(method, path, body) {
@@ -174,7 +178,14 @@ function keyRow(key, usage) {
 		'aria-label': `Delete ${label}`,
 	})
 	remove.addEventListener('click', () => deleteKey(remove, key))
-	actions.append(remove)
+	const chart = element('button', {
+		type: 'button',
+		className: 'quiet',
+		text: 'Chart',
+		'aria-label': `Show the requests of ${label}`,
+	})
+	chart.addEventListener('click', () => busy(chart, () => showHistoryOf(key.id)))
+	actions.append(remove, chart)
 
 	const scopes =
 		key.scopes.length === 0
@@ -219,6 +230,124 @@ async function refreshKeys() {
 	$('keys-empty').hidden = keys.length > 0
 	$('keys-table').hidden = keys.length === 0
 	$('revoke-all').disabled = !keys.some((key) => statusOf(key) === 'active')
+	historyChoices(keys)
+	await refreshHistory()
+}
+
+/** The chart's choices: the whole account, then each key by name. */
+function historyChoices(keys) {
+	if (historyOf !== '' && !keys.some((key) => key.id === historyOf)) historyOf = ''
+	$('history-of').replaceChildren(
+		element('option', { value: '', text: 'All your keys' }),
+		...keys.map((key) =>
+			element('option', { value: key.id, text: `${key.name ?? 'Unnamed key'} (${key.id})` }),
+		),
+	)
+	$('history-of').value = historyOf
+}
+
+async function refreshHistory() {
+	const path =
+		historyOf === ''
+			? '/account/history?days=30'
+			: `/account/keys/${encodeURIComponent(historyOf)}/history?days=30`
+	const { history } = await request('GET', path)
+	const option = $('history-of').selectedOptions[0]
+	drawHistory(history, historyOf === '' ? 'All your keys' : (option?.textContent ?? historyOf))
+}
+
+async function showHistoryOf(id) {
+	historyOf = id
+	$('history-of').value = id
+	await refreshHistory()
+	$('history-title').focus()
+}
+
+function svg(tag, attributes = {}, children = []) {
+	const node = document.createElementNS(SVG, tag)
+	for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value))
+	node.append(...children)
+	return node
+}
+
+/** The smallest of 1, 2, 5 times a power of ten at or above `n`: the top of the scale. */
+function scaleTop(n) {
+	if (n <= 1) return 1
+	const power = 10 ** Math.floor(Math.log10(n))
+	return [1, 2, 5, 10].map((m) => m * power).find((top) => top >= n)
+}
+
+/** Requests per day as stacked bars (passed below, refused above), drawn as inline SVG. */
+function drawHistory(history, label) {
+	const width = 720
+	const height = 220
+	const left = 56
+	const right = 8
+	const top = 12
+	const bottom = 196
+	const buckets = history.buckets
+	const max = scaleTop(Math.max(0, ...buckets.map((b) => b.requests)))
+	const y = (count) => bottom - (count / max) * (bottom - top)
+	const step = (width - left - right) / buckets.length
+	const barWidth = Math.max(2, step * 0.7)
+	const parts = [0, max / 2, max]
+		.filter((tick) => Number.isInteger(tick))
+		.flatMap((tick) => [
+			svg('line', { x1: left, x2: width - right, y1: y(tick), y2: y(tick), class: 'grid' }),
+			svg('text', { x: left - 6, y: y(tick) + 4, class: 'tick', 'text-anchor': 'end' }, [
+				numbers.format(tick),
+			]),
+		])
+	buckets.forEach((bucket, i) => {
+		const x = left + i * step + (step - barWidth) / 2
+		const day = utcDays.format(new Date(bucket.start))
+		// Any request shows as at least a sliver.
+		const tall = (count) => (count === 0 ? 0 : Math.max(1.5, bottom - y(count)))
+		const okHeight = tall(bucket.ok)
+		const refusedHeight = tall(bucket.refused)
+		const title = `${day}: ${numbers.format(bucket.requests)} requests, ${numbers.format(bucket.refused)} refused`
+		parts.push(
+			svg('g', { class: 'day' }, [
+				svg('title', {}, [title]),
+				svg('rect', { x, y: bottom - okHeight, width: barWidth, height: okHeight, class: 'bar-ok' }),
+				svg('rect', {
+					x,
+					y: bottom - okHeight - refusedHeight,
+					width: barWidth,
+					height: refusedHeight,
+					class: 'bar-refused',
+				}),
+			]),
+		)
+		if ((buckets.length - 1 - i) % 7 === 0) {
+			// The newest day's label ends at its bar, so that it stays inside the chart.
+			const last = i === buckets.length - 1
+			const at = { x: last ? x + barWidth : x + barWidth / 2, y: height - 6 }
+			parts.push(svg('text', { ...at, class: 'tick', 'text-anchor': last ? 'end' : 'middle' }, [day]))
+		}
+	})
+	parts.push(svg('line', { x1: left, x2: width - right, y1: bottom, y2: bottom, class: 'axis' }))
+	$('history-chart').replaceChildren(
+		svg('svg', { viewBox: `0 0 ${width} ${height}`, 'aria-hidden': 'true', focusable: 'false' }, parts),
+	)
+	const { total } = history
+	const summary =
+		total.requests === 0
+			? `${label}: no requests in the last ${buckets.length} days.`
+			: `${label}: ${numbers.format(total.requests)} requests in the last ${buckets.length} days, ` +
+				`${numbers.format(total.ok)} passed, ${numbers.format(total.refused)} refused.`
+	$('history-summary').textContent = summary
+	$('history-caption').textContent = `${label}, requests per day (UTC)`
+	$('history-body').replaceChildren(
+		...buckets.map((bucket) =>
+			element('tr', {}, [
+				element('th', { scope: 'row', text: bucket.start.slice(0, 10) }),
+				element('td', { text: numbers.format(bucket.requests) }),
+				element('td', { text: numbers.format(bucket.ok) }),
+				element('td', { text: numbers.format(bucket.refused) }),
+			]),
+		),
+	)
 }
 
 const API_SESSION_NONE =
@@ -467,6 +596,7 @@ function showSignIn() {
 	user = null
 	$('try-output').hidden = true
 	$('try-output').textContent = ''
+	historyOf = ''
 	$('dashboard').hidden = true
 	$('who').hidden = true
 	$('sign-in').hidden = false
@@ -520,6 +650,13 @@ async function start() {
 	)
 	$('refresh').addEventListener('click', (event) => busy(event.currentTarget, refreshKeys))
 	$('revoke-all').addEventListener('click', (event) => revokeAll(event.currentTarget))
+	const historySelect = $('history-of')
+	historySelect.addEventListener('change', () =>
+		busy(historySelect, async () => {
+			historyOf = historySelect.value
+			await refreshHistory()
+		}),
+	)
 	$('sign-out').addEventListener('click', (event) =>
 		busy(event.currentTarget, async () => {
 			// The API session goes too, so the next person at this browser cannot call the API with it.

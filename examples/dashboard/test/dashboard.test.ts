@@ -64,9 +64,9 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 		await served?.close()
 	})
 
-	async function signIn(name: string): Promise<Page> {
+	async function signIn(name: string, at: Served = served): Promise<Page> {
 		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.base })
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: at.base })
 		contexts.push(context)
 		const page = await context.newPage()
 		const problems: string[] = []
@@ -74,7 +74,7 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 		page.on('console', (message) => {
 			if (message.type() === 'error') problems.push(message.text())
 		})
-		await page.goto(served.base)
+		await page.goto(at.base)
 		await page.getByRole('button', { name: `Sign in as ${name}` }).click()
 		await page.getByRole('heading', { name: 'Your API keys' }).waitFor()
 		expect(problems).toEqual([])
@@ -327,6 +327,70 @@ describe.skipIf(!available)('key dashboard in Chromium', { timeout: 60_000 }, ()
 		const grace = await signIn('Grace Hopper')
 		await grace.locator('body[data-ready="true"]').waitFor({ state: 'attached' })
 		expect(await grace.locator('#account').isVisible()).toBe(false)
+	})
+
+	it('draws 30 days of requests for the account and for each key, with a table for screen readers', async () => {
+		// A dashboard of its own: the counts below are this test's alone.
+		const own = await serve()
+		try {
+			const page = await signIn('Grace Hopper', own)
+			const problems: string[] = []
+			page.on('console', (message) => {
+				if (message.type() === 'error') problems.push(message.text())
+			})
+			const summary = page.locator('#history-summary')
+			await poll(() => summary.textContent()).toBe('All your keys: no requests in the last 30 days.')
+			expect(await page.locator('#history-chart svg g.day').count()).toBe(30)
+
+			const charted = await createKey(page, 'Charted', ['reports:read'], 100)
+			await page.getByRole('button', { name: 'I have saved it, hide the key' }).click()
+			const capped = await createKey(page, 'Capped', [], 1)
+			await page.getByRole('button', { name: 'I have saved it, hide the key' }).click()
+			for (let i = 0; i < 3; i++) expect((await callApi(own.base, charted)).status).toBe(200)
+			// A monthly quota of one: the next two are refused (429).
+			const statuses = []
+			for (let i = 0; i < 3; i++) statuses.push((await callApi(own.base, capped)).status)
+			expect(statuses).toEqual([200, 429, 429])
+
+			await page.getByRole('button', { name: 'Refresh' }).click()
+			await poll(() => summary.textContent()).toBe(
+				'All your keys: 6 requests in the last 30 days, 4 passed, 2 refused.',
+			)
+			// The same numbers as text, day by day, for screen readers (the chart itself is hidden from them).
+			const table = page.getByRole('table', { name: 'All your keys, requests per day (UTC)' })
+			const rows = table.locator('tbody tr')
+			expect(await rows.count()).toBe(30)
+			const cells = await rows.evaluateAll((trs) =>
+				trs.map((tr) => [...tr.children].map((cell) => cell.textContent ?? '')),
+			)
+			expect(cells.every(([day]) => /^\d{4}-\d\d-\d\d$/.test(day as string))).toBe(true)
+			const sums = [1, 2, 3].map((column) => cells.reduce((sum, row) => sum + Number(row[column]), 0))
+			expect(sums).toEqual([6, 4, 2])
+			expect(await page.locator('#history-chart svg').getAttribute('aria-hidden')).toBe('true')
+			await page.locator('#history-title').scrollIntoViewIfNeeded()
+			await page.screenshot({ path: `${ARTIFACTS}11-requests-account.png`, fullPage: true })
+
+			// One key, from its row: the chart follows, and focus moves to it.
+			await page.getByRole('button', { name: 'Show the requests of Charted' }).click()
+			await poll(() => summary.textContent()).toMatch(
+				/^Charted \(\w{12}\): 3 requests in the last 30 days, 3 passed, 0 refused\.$/,
+			)
+			expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('history-title')
+			expect(await page.locator('#history-chart rect.bar-refused[height="0"]').count()).toBe(30)
+			const cappedId = (await own.keyward.listKeys({ owner: 'grace' })).find((k) => k.name === 'Capped')?.id
+			await page.getByLabel('Show', { exact: true }).selectOption(cappedId as string)
+			await poll(() => summary.textContent()).toMatch(
+				/: 3 requests in the last 30 days, 1 passed, 2 refused\.$/,
+			)
+			expect(await page.locator('#history-chart rect.bar-refused:not([height="0"])').count()).toBeGreaterThan(
+				0,
+			)
+			await page.locator('#history-title').scrollIntoViewIfNeeded()
+			await page.screenshot({ path: `${ARTIFACTS}12-requests-key.png`, fullPage: true })
+			expect(problems).toEqual([])
+		} finally {
+			await own.close()
+		}
 	})
 
 	it('a page of another origin changes no key: cross-site form and no-cors fetch', async () => {

@@ -150,6 +150,8 @@ export function describeKeyManagementRouter(
 				['post', '/keys/abcdabcdabcd/rotate'],
 				['delete', '/keys/abcdabcdabcd'],
 				['post', '/keys/revoke-all'],
+				['get', '/keys/abcdabcdabcd/history'],
+				['get', '/history'],
 			]
 			for (const [method, path] of routes) {
 				for (const user of [undefined, '']) {
@@ -189,6 +191,7 @@ export function describeKeyManagementRouter(
 				['post', `/keys/${bobs.info.id}/revoke`],
 				['post', `/keys/${bobs.info.id}/rotate`],
 				['delete', `/keys/${bobs.info.id}`],
+				['get', `/keys/${bobs.info.id}/history`],
 			] as [Method, string][]) {
 				const theirs = await call(app, method, path, 'alice')
 				const nobody = await call(app, method, path.replace(bobs.info.id, 'zzzzzzzzzzzz'), 'alice')
@@ -235,6 +238,36 @@ export function describeKeyManagementRouter(
 			await call(app, 'post', `/keys/${res.body.info.id}/revoke`, 'alice')
 			const again = await call(app, 'post', `/keys/${res.body.info.id}/rotate`, 'alice')
 			expect([again.status, again.body.code]).toEqual([409, 'key_not_active'])
+		})
+
+		it('serves the usage history of own keys and of the account, by UTC day', async () => {
+			const { app, keyward, created } = await setup()
+			const { key, info } = await created('alice', { scopes: ['read:users'] })
+			await created('bob')
+			expect((await keyward.verifyKey(key)).ok).toBe(true)
+			expect((await keyward.verifyKey(key, { scopes: ['write:users'] })).ok).toBe(false)
+			const one = await call(app, 'get', `/keys/${info.id}/history?days=7`, 'alice')
+			expect([one.status, one.headers['cache-control']]).toEqual([200, 'no-store'])
+			expect(one.body.history).toMatchObject({
+				key: info.id,
+				owner: null,
+				granularity: 'day',
+				total: { requests: 2, ok: 1, refused: 1, outcomes: { ok: 1, insufficient_scope: 1 } },
+			})
+			expect(one.body.history.buckets).toHaveLength(7)
+			expect(one.body.history.buckets.at(-1)).toMatchObject({
+				requests: 2,
+				start: expect.stringMatching(/T00:00:00.000Z$/),
+			})
+			const account = await call(app, 'get', '/history', 'alice')
+			expect(account.body.history).toMatchObject({ owner: 'alice', total: { requests: 2 } })
+			expect(account.body.history.buckets).toHaveLength(30)
+			expect((await call(app, 'get', '/history?days=2', 'bob')).body.history.total.requests).toBe(0)
+			const refused = await call(app, 'get', `/keys/${info.id}/history?days=365`, 'alice')
+			expect([refused.status, refused.body]).toEqual([
+				400,
+				{ detail: 'days must be a whole number from 1 to 90', code: 'invalid_argument' },
+			])
 		})
 
 		it('revokes, deletes and revokes all of the own keys', async () => {

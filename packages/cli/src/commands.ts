@@ -13,6 +13,7 @@ import {
 	table,
 	timestamp,
 } from './format.js'
+import { endOfDay, historyChart } from './history-chart.js'
 
 /** Where a command writes, and the clock it shows times against. */
 export interface Output {
@@ -205,16 +206,29 @@ export async function rotateCommand(
 	printKey(out, key)
 }
 
-/** `keyward usage`: this period's count against the quota. */
-export async function usageCommand(keyward: Keyward, idOrKey: string, out: Output): Promise<void> {
+/** `keyward usage`: this period's count against the quota, and with `days`, a chart of the last days. */
+export async function usageCommand(
+	keyward: Keyward,
+	idOrKey: string,
+	out: Output,
+	days?: number | undefined,
+): Promise<void> {
 	const info = await lookup(idOrKey, () => keyward.getKey(idOrKey))
 	const usage = await keyward.usage(info.id)
-	if (out.asJson) return out.json({ id: info.id, ...usage })
+	const history =
+		days === undefined
+			? undefined
+			: await keyward.usageHistory({ key: info.id, days, to: endOfDay(out.nowMs) })
+	if (out.asJson) return out.json({ id: info.id, ...usage, ...(history === undefined ? {} : { history }) })
 	const of =
 		usage.limit === null
 			? `${usage.used} ${usage.used === 1 ? 'request' : 'requests'} (no quota)`
 			: `${usage.used} of ${usage.limit} requests (${usage.remaining} left)`
 	out.line(`Key ${info.id} used ${of} in ${usage.period}; the count resets ${timestamp(usage.resetAt)}.`)
+	if (history === undefined) return
+	out.line('')
+	out.line(`Requests per day (UTC) of key ${info.id}, last ${days === 1 ? 'day' : `${days} days`}:`)
+	out.line(historyChart(history))
 }
 
 /** How the audit listing names the actions whose name alone would not say what happened. */

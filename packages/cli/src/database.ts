@@ -208,9 +208,11 @@ export async function openDatabase(
 		environment: location.environment,
 		pepper: location.pepper,
 		legacyFormats: location.legacyFormats,
-		// One-shot commands: read the store every time, write nothing on verification.
+		// One-shot commands: read the store every time, write nothing on verification, and read usage
+		// history without recording or pruning any (retention is the application's to enforce).
 		cache: false,
 		lastUsed: false,
+		history: false,
 	})
 	return { keyward, audit, close: () => keyward.close() }
 }

@@ -2,6 +2,7 @@ import type { Keyward, OwnerInfo, OwnerPatch } from '@keyward/core'
 import type { Output } from './commands.js'
 import { UsageError, UserError } from './errors.js'
 import { printable, scopeList, table, timestamp } from './format.js'
+import { endOfDay, historyChart } from './history-chart.js'
 
 /** Options of `keyward owner set`, as parsed. */
 export interface OwnerSetOptions {
@@ -102,4 +103,30 @@ export async function ownerListCommand(keyward: Keyward, out: Output): Promise<v
 		o.disabled ? 'disabled' : 'enabled',
 	])
 	out.line(table(['OWNER', 'SCOPES', 'QUOTA', 'STATUS'], rows))
+}
+
+/** `keyward owner usage <id>`: the account's requests per day, all its keys together. */
+export async function ownerUsageCommand(
+	keyward: Keyward,
+	id: string,
+	days: number,
+	out: Output,
+): Promise<void> {
+	const [owner, history] = await Promise.all([
+		keyward.getOwner(id),
+		keyward.usageHistory({ owner: id, days, to: endOfDay(out.nowMs) }),
+	])
+	// The shared counter runs only for an account with a quota of its own.
+	const usage = owner?.monthlyQuota == null ? null : await keyward.ownerUsage(id)
+	if (out.asJson) return out.json({ owner: id, usage, history })
+	if (usage !== null) {
+		out.line(
+			`Owner ${printable(id)} used ${usage.used} of ${usage.limit} requests in ${usage.period}, all its keys together.`,
+		)
+		out.line('')
+	}
+	out.line(
+		`Requests per day (UTC) of the keys of ${printable(id)}, last ${days === 1 ? 'day' : `${days} days`}:`,
+	)
+	out.line(historyChart(history))
 }

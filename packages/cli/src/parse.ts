@@ -53,6 +53,13 @@ export function limitArg(value: string): number {
 	return n
 }
 
+/** A number of days of history, from 1 to 366. */
+export function daysArg(value: string): number {
+	const n = countArg(value)
+	if (n < 1 || n > 366) throw new InvalidArgumentError('expected a number of days from 1 to 366')
+	return n
+}
+
 /** A JSON object for `--metadata`. */
 export function metadataArg(value: string): Record<string, unknown> {
 	let parsed: unknown

@@ -213,13 +213,14 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 		)
 	root
 		.command('usage')
-		.description("show a key's usage this month against its quota")
+		.description("show a key's usage this month against its quota, and a chart of the last days")
 		.argument('<id>', 'id, id prefix (4+ characters), hint or the key itself')
+		.option('--days <n>', 'also draw requests per day (UTC) over the last n days (1-366)', parse.daysArg)
 		.addOption(json())
 		.action(
-			action((_, [id]) => ({
+			action((cmd, [id]) => ({
 				readOnly: true,
-				keyward: (k, out) => commands.usageCommand(k, id as string, out),
+				keyward: (k, out) => commands.usageCommand(k, id as string, out, cmd.opts<{ days?: number }>().days),
 			})),
 		)
 	const owner = root
@@ -255,6 +256,18 @@ export function program(io: ProgramOutput, run: (g: GlobalOptions, task: Task) =
 			action((_, [id]) => ({
 				readOnly: true,
 				keyward: (k, out) => owners.ownerShowCommand(k, id as string, out),
+			})),
+		)
+	owner
+		.command('usage')
+		.description("draw an account's requests per day, all its keys together")
+		.argument('<owner>', 'the owner id', parse.textArg)
+		.option('--days <n>', 'how many days, up to today (UTC; 1-366)', parse.daysArg, 30)
+		.addOption(json())
+		.action(
+			action((cmd, [id]) => ({
+				keyward: (k, out) =>
+					owners.ownerUsageCommand(k, id as string, cmd.opts<{ days: number }>().days, out),
 			})),
 		)
 	owner

@@ -126,6 +126,14 @@ export function cliScenario(target: Target): void {
 				body: { message: 'Hello, acme!', keyId: id, scopes: ['reports:read'] },
 			})
 			expect((await cli(target, ['usage', id])).stdout).toMatch(/used 1 of 100 requests \(99 left\)/)
+			// The application wrote its usage history when it closed; the command reads it back.
+			const chart = (await cli(target, ['usage', id, '--days', '2'])).stdout.split('\n')
+			// Yesterday and today (UTC): the request is on one of them, whenever the test runs.
+			const bars = chart
+				.slice(3, 5)
+				.map((line) => line.replace(/^\d{4}-\d\d-\d\d {2}/, '').replace(/ +/g, ' '))
+			expect(bars.sort()).toEqual([' 0', '# 1'])
+			expect(chart[5]).toBe('Total 1 request: 1 ok, 0 refused.')
 			const shown = await cli(target, ['show', id.slice(0, 5)])
 			expect(shown.stdout).toMatch(/Last used +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(\d+[sm] ago\)/)
 			expect(shown.stdout).toContain('Metadata    {"team":"data"}')

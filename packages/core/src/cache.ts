@@ -52,6 +52,8 @@ export interface HashCache<E> {
 	delete(hash: string): void
 	/** Evict whatever is cached for id `id`. */
 	deleteId(id: string): void
+	/** The entry of id `id`, stale or not, without touching its recency; `undefined` when not cached. */
+	peekId(id: string): E | undefined
 	clear(): void
 	readonly size: number
 }
@@ -78,6 +80,7 @@ const FORGETFUL: HashCache<never> = Object.freeze({
 	setUnknown() {},
 	delete() {},
 	deleteId() {},
+	peekId: () => undefined,
 	clear() {},
 	size: 0,
 })
@@ -145,6 +148,11 @@ export function createHashCache<E extends Cacheable>(
 		deleteId(id) {
 			const hash = hashById.get(id)
 			if (hash !== undefined) lru.delete(hash)
+		},
+		peekId(id) {
+			const hash = hashById.get(id)
+			const entry = hash === undefined ? undefined : lru.peek(hash)
+			return typeof entry === 'object' ? entry : undefined
 		},
 		clear() {
 			lru.clear()

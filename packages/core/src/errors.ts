@@ -10,6 +10,7 @@ export type KeywardErrorCode =
 	| 'too_many_keys'
 	| 'key_not_active'
 	| 'store_unavailable'
+	| 'not_supported'
 
 /**
  * The one error class keyward throws, for misuse and management failures. Requests never throw:

@@ -19,9 +19,29 @@ export interface KeywardEvents {
 	/** A session was ended by logout. */
 	'session.ended': { session: SessionInfo; at: Date; actor: string | null; source: string | null }
 	'request.verified': { key: KeyInfo; latencyMs: number }
-	'request.rejected': { code: RejectCode; status: number; keyId: string | null; latencyMs: number }
-	/** A background task (lastUsedAt writes, a listener) failed; requests are not affected. */
-	error: { error: unknown; during: 'last_used' | 'listener' | 'invalidation' | 'close' }
+	'request.rejected': {
+		code: RejectCode
+		status: number
+		keyId: string | null
+		latencyMs: number
+		/** For `unavailable`: why, as the store or counter failed (its error, a timeout, a bad answer). */
+		cause?: unknown
+	}
+	/**
+	 * Something failed that a request does not report: a background task (lastUsedAt writes, usage
+	 * history, a listener, the invalidation channel, closing), or the store or counter on the request
+	 * path (`verify`: the request got 503; this says why).
+	 */
+	error: {
+		error: unknown
+		during: 'last_used' | 'listener' | 'invalidation' | 'close' | 'verify' | 'history'
+		/**
+		 * For `verify`, `history` and `last_used`, which are reported at most once per
+		 * `errorIntervalMs` each: how many errors of the same kind went unreported since the previous
+		 * event.
+		 */
+		suppressed?: number | undefined
+	}
 }
 
 /** Name of a {@link KeywardEvents} event. */

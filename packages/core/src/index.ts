@@ -4,6 +4,8 @@ export type { KeywardEvents } from './events.js'
 export type { ExtractOptions, ExtractSettings } from './extract.js'
 export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
+export type { HealthReport } from './health.js'
+export type { UsageHistory, UsageHistoryQuery } from './history-types.js'
 export {
 	type KeyPatternFlavor,
 	keyPattern,

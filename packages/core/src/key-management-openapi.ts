@@ -40,6 +40,81 @@ const SCHEMAS = {
 			metadata: { type: 'object' },
 			familyId: { type: 'string', description: 'Id of the first key of its rotation chain.' },
 			replacedBy: nullable('string', { description: 'Id of the key that replaced it by rotation.' }),
+			hint: nullable('string', {
+				description:
+					'The first characters of the key, to tell keys apart; null for keys stored before hints.',
+			}),
+		},
+	},
+	Account: {
+		type: 'object',
+		description: "The caller's account record: scopes and a monthly limit shared by all its keys.",
+		required: ['id', 'scopes', 'monthlyQuota', 'disabled', 'usage'],
+		properties: {
+			id: { type: 'string' },
+			scopes: nullable('array', { items: { type: 'string' } }),
+			monthlyQuota: nullable('integer', { minimum: 0 }),
+			disabled: { type: 'boolean' },
+			metadata: { type: 'object' },
+			createdAt: { type: 'string', format: 'date-time' },
+			updatedAt: { type: 'string', format: 'date-time' },
+			usage: {
+				description: "This period's use of the shared limit; null without one.",
+				oneOf: [
+					{
+						type: 'object',
+						required: ['period', 'used', 'limit', 'remaining', 'resetAt'],
+						properties: {
+							period: { type: 'string', description: "The period's id, e.g. 2026-11." },
+							used: { type: 'integer', minimum: 0 },
+							limit: { type: 'integer', minimum: 0 },
+							remaining: { type: 'integer', minimum: 0 },
+							resetAt: { type: 'string', format: 'date-time' },
+						},
+					},
+					{ type: 'null' },
+				],
+			},
+		},
+	},
+	UsageCounts: {
+		type: 'object',
+		required: ['requests', 'ok', 'refused', 'outcomes'],
+		properties: {
+			requests: { type: 'integer', minimum: 0 },
+			ok: { type: 'integer', minimum: 0 },
+			refused: { type: 'integer', minimum: 0 },
+			outcomes: {
+				type: 'object',
+				description: "Counts by outcome: 'ok' or a refusal code.",
+				additionalProperties: { type: 'integer', minimum: 0 },
+			},
+		},
+	},
+	UsageHistory: {
+		type: 'object',
+		description: 'Verifications per UTC day, oldest first, empty days included.',
+		required: ['key', 'owner', 'granularity', 'from', 'to', 'buckets', 'total'],
+		properties: {
+			key: nullable('string'),
+			owner: nullable('string'),
+			granularity: { type: 'string', enum: ['hour', 'day'] },
+			from: { type: 'string', format: 'date-time' },
+			to: { type: 'string', format: 'date-time' },
+			buckets: {
+				type: 'array',
+				items: {
+					allOf: [
+						ref('UsageCounts'),
+						{
+							type: 'object',
+							required: ['start'],
+							properties: { start: { type: 'string', format: 'date-time' } },
+						},
+					],
+				},
+			},
+			total: ref('UsageCounts'),
 		},
 	},
 	CreatedKey: {
@@ -92,6 +167,20 @@ const SCHEMAS = {
 	},
 } as const
 
+const DAYS_PARAMETER = {
+	name: 'days',
+	in: 'query',
+	required: false,
+	schema: { type: 'integer', minimum: 1, maximum: 90, default: 30 },
+	description: 'How many UTC days back, today included.',
+}
+
+const historyBody = () => ({
+	type: 'object',
+	required: ['history'],
+	properties: { history: ref('UsageHistory') },
+})
+
 const ID_PARAMETER = {
 	name: 'id',
 	in: 'path',
@@ -105,10 +194,13 @@ const OPERATIONS: Record<KeyManagementOperation, Record<string, unknown>> = {
 	list: {
 		summary: "List the caller's keys",
 		responses: {
-			200: answer('The keys, newest first', {
+			200: answer("The keys, newest first, and the caller's account record (null without one)", {
 				type: 'object',
-				required: ['keys'],
-				properties: { keys: { type: 'array', items: ref('KeyInfo') } },
+				required: ['keys', 'account'],
+				properties: {
+					keys: { type: 'array', items: ref('KeyInfo') },
+					account: { oneOf: [ref('Account'), { type: 'null' }] },
+				},
 			}),
 		},
 	},
@@ -141,20 +233,58 @@ const OPERATIONS: Record<KeyManagementOperation, Record<string, unknown>> = {
 			409: refusal('The key was already rotated, or is revoked or expired (key_not_active)'),
 		},
 	},
+	history: {
+		summary: "A key's requests per day",
+		parameters: [DAYS_PARAMETER],
+		responses: {
+			200: answer('Its usage history', historyBody()),
+			400: refusal('days is not a whole number from 1 to 90 (invalid_argument)'),
+			501: refusal('The key store keeps no usage history (not_supported)'),
+		},
+	},
+	accountHistory: {
+		summary: "Requests per day of all the caller's keys together",
+		parameters: [DAYS_PARAMETER],
+		responses: {
+			200: answer('The usage history of the account', historyBody()),
+			400: refusal('days is not a whole number from 1 to 90 (invalid_argument)'),
+			501: refusal('The key store keeps no usage history (not_supported)'),
+		},
+	},
 }
 
 function infoBody() {
 	return { type: 'object', required: ['info'], properties: { info: ref('KeyInfo') } }
 }
 
+const OPERATION_IDS: Record<KeyManagementOperation, string> = {
+	list: 'listKeys',
+	create: 'createKey',
+	revokeAll: 'revokeAllKeys',
+	get: 'getKey',
+	revoke: 'revokeKey',
+	delete: 'deleteKey',
+	rotate: 'rotateKey',
+	history: 'getKeyHistory',
+	accountHistory: 'getAccountHistory',
+}
+
 const CHANGES_KEYS = new Set<KeyManagementOperation>(['create', 'revokeAll', 'revoke', 'delete', 'rotate'])
 
 function operation(op: KeyManagementOperation, hasId: boolean): Record<string, unknown> {
-	const { responses, ...rest } = OPERATIONS[op] as { responses: Record<string, unknown> }
+	const {
+		responses,
+		parameters = [],
+		...rest
+	} = OPERATIONS[op] as {
+		responses: Record<string, unknown>
+		parameters?: unknown[]
+	}
+	const all = hasId ? [ID_PARAMETER, ...parameters] : parameters
 	return {
-		operationId: `${op}Key${op === 'list' || op === 'revokeAll' ? 's' : ''}`,
+		operationId: OPERATION_IDS[op],
 		...rest,
-		...(hasId ? { parameters: [ID_PARAMETER] } : {}),
+		...(all.length > 0 ? { parameters: all } : {}),
 		responses: {
 			...responses,
 			...(op === 'create' || op === 'rotate'

@@ -12,7 +12,16 @@ import { isJsonMediaType, mediaTypeOf } from './request-body.js'
 import type { KeyInfo, OwnerInfo } from './types.js'
 
 /** What a caller can ask a key manager to do. */
-export type KeyManagementOperation = 'list' | 'create' | 'revokeAll' | 'get' | 'revoke' | 'delete' | 'rotate'
+export type KeyManagementOperation =
+	| 'list'
+	| 'create'
+	| 'revokeAll'
+	| 'get'
+	| 'revoke'
+	| 'delete'
+	| 'rotate'
+	| 'history'
+	| 'accountHistory'
 
 /** The routes of a key manager, relative to where it is mounted; `:id` is a key id. */
 export const KEY_MANAGEMENT_ROUTES: readonly {
@@ -27,6 +36,8 @@ export const KEY_MANAGEMENT_ROUTES: readonly {
 	{ method: 'POST', path: '/keys/:id/revoke', operation: 'revoke' },
 	{ method: 'DELETE', path: '/keys/:id', operation: 'delete' },
 	{ method: 'POST', path: '/keys/:id/rotate', operation: 'rotate' },
+	{ method: 'GET', path: '/keys/:id/history', operation: 'history' },
+	{ method: 'GET', path: '/history', operation: 'accountHistory' },
 ] as const)
 
 /** One call to a key manager, as an adapter sees it. */
@@ -43,6 +54,11 @@ export interface KeyManagementCall<R> {
 	readonly source: string | undefined
 	/** The JSON object body (`{}` when there is none); read only by operations that take one. */
 	readonly body: () => Record<string, unknown> | Promise<Record<string, unknown>>
+	/**
+	 * The request's URL with its query (`/account/keys/abc/history?days=7`), for the operations that
+	 * read a query parameter (`days` of the history routes). Without it, they use their defaults.
+	 */
+	readonly url?: string | undefined
 }
 
 /** A self-service key manager, from {@link createKeyManager}. */
@@ -70,8 +86,30 @@ const STATUS_OF: Partial<Record<KeywardErrorCode, number>> = {
 	invalid_argument: 400,
 	key_not_active: 409,
 	store_unavailable: 503,
+	not_supported: 501,
 }
 const notFound = () => new KeyManagementRefusal(404, 'key_not_found', 'No such key')
+/** Days of history a caller may ask for at once. */
+const MAX_HISTORY_DAYS = 90
+
+/** The `days` query parameter of a history route: 1 to 90, 30 when absent. */
+function historyDays(url: string | undefined): number {
+	const refused = new KeyManagementRefusal(
+		400,
+		'invalid_argument',
+		`days must be a whole number from 1 to ${MAX_HISTORY_DAYS}`,
+	)
+	let given: string[]
+	try {
+		given = url === undefined ? [] : new URL(url, 'http://localhost').searchParams.getAll('days')
+	} catch {
+		throw refused
+	}
+	if (given.length === 0) return 30
+	const days = /^\d{1,3}$/.test(given[0] as string) ? Number(given[0]) : 0
+	if (given.length > 1 || days < 1 || days > MAX_HISTORY_DAYS) throw refused
+	return days
+}
 
 /** The answer to a thrown error, or `undefined` when it is not one a caller caused. */
 function answerTo(error: unknown): readonly [number, unknown] | undefined {
@@ -165,6 +203,15 @@ export function createKeyManager<R>(
 			{ info: await keyward.deleteKey((await ownKey(owner, call.id)).id) },
 		],
 		rotate,
+		history: async (call, owner) => {
+			const days = historyDays(call.url)
+			const { id } = await ownKey(owner, call.id)
+			return [200, { history: await keyward.usageHistory({ key: id, days }) }]
+		},
+		accountHistory: async (call, owner) => [
+			200,
+			{ history: await keyward.usageHistory({ owner, days: historyDays(call.url) }) },
+		],
 	}
 
 	return {

@@ -4,6 +4,7 @@ import { EventHub, type KeywardEventName, type KeywardListener } from './events.
 import { createExtractor, type ExtractSettings, extractSettings } from './extract.js'
 import { createFailureLimiter } from './failure-limiter.js'
 import { createKeyHasher, type Pepper } from './hash.js'
+import { trackInvalidation } from './health.js'
 import { keyPattern } from './key-format.js'
 import {
 	createKeyImporter,
@@ -16,6 +17,7 @@ import { resolveLegacyFormats } from './legacy-format.js'
 import { createLifecycle } from './lifecycle.js'
 import type { KeyLifecycle } from './lifecycle-types.js'
 import { MemoryStore } from './memory-store.js'
+import { createObservability, type Observability } from './observability.js'
 import { type KeywardOptions, validateOptions } from './options.js'
 import { createOwnerCache } from './owner-cache.js'
 import { createOwnerLifecycle, type OwnerLifecycle } from './owner-lifecycle.js'
@@ -30,7 +32,7 @@ import type { InvalidationChannel, KeyRecord, RequestLike, VerifyOptions, Verify
 import { createVerifier } from './verify-pipeline.js'
 
 /** A configured verifier with key management. Create one with {@link createKeyward}. */
-export interface Keyward extends KeyLifecycle, OwnerLifecycle, SessionLifecycle {
+export interface Keyward extends KeyLifecycle, OwnerLifecycle, SessionLifecycle, Observability {
 	/**
 	 * Extract the key from a request (see `extract` options), then {@link Keyward.verifyKey}. Never
 	 * throws for request input, and never edits the request: what an adapter should hide from it
@@ -65,7 +67,7 @@ export interface Keyward extends KeyLifecycle, OwnerLifecycle, SessionLifecycle 
 	 * @deprecated adapters pass `client: (req) => req.ip`, which is read only when needed
 	 */
 	readonly limitsFailures: boolean
-	/** Flush pending `lastUsedAt` writes and close the store, counter and channel. */
+	/** Flush pending `lastUsedAt` writes and usage history, then close the store, counter and channel. */
 	close(): Promise<void>
 }
 
@@ -113,10 +115,25 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	// The in-process store and counter cannot hang: they are spared a timer per call.
 	const inProcess = store instanceof MemoryStore && usage instanceof MemoryStore
 	const boundary = createStoreBoundary(options.storeTimeoutMs ?? 5000, inProcess)
-	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
-	const lastUsed = createLastUsedTracker(store, events, lastUsedMs, boundary.guard)
-
 	const reject = createRejecter(options.realm ?? 'api')
+	const invalidationState = trackInvalidation()
+	const observability = createObservability({
+		store,
+		usage,
+		history: options.history,
+		meter: options.meter,
+		errorIntervalMs: options.errorIntervalMs ?? 60_000,
+		boundary,
+		events,
+		cache,
+		calendar,
+		reject,
+		invalidation: { configured: invalidation !== undefined, state: invalidationState },
+		now,
+	})
+	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
+	const lastUsed = createLastUsedTracker(store, observability.lastUsedFailed, lastUsedMs, boundary.guard)
+
 	const verifier = createVerifier({
 		store,
 		usage,
@@ -133,7 +150,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		calendar,
 		limiter,
 		lastUsed,
-		events,
+		observer: observability.observer,
 		now,
 		hideByDefault: options.hideCredentials ?? 'query',
 		credentialHeaders: [
@@ -159,13 +176,20 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	if (invalidation !== undefined) {
 		Promise.resolve()
 			.then(() => invalidation.subscribe(forget))
-			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
+			.catch((error: unknown) => {
+				invalidationState.subscribeFailed(error)
+				events.emit('error', { error, during: 'invalidation' })
+			})
 	}
 
 	function announce(id: string): void {
-		invalidation
-			?.publish(id)
-			.catch((error: unknown) => events.emit('error', { error, during: 'invalidation' }))
+		invalidation?.publish(id).then(
+			() => invalidationState.published(undefined),
+			(error: unknown) => {
+				invalidationState.published(error)
+				events.emit('error', { error, during: 'invalidation' })
+			},
+		)
 	}
 
 	/** Key `record` changed: forget it here and tell the other instances. */
@@ -244,6 +268,10 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		...ownerLifecycle,
 		...sessionLifecycle,
 		importKey,
+		...observability.api,
+		async flush() {
+			await Promise.all([lastUsed.flush(), observability.api.flush()])
+		},
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
 		evict(id) {
@@ -257,7 +285,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		extract: settings,
 		limitsFailures: limiter !== undefined,
 		async close() {
-			await lastUsed.close()
+			await Promise.all([lastUsed.close(), observability.close()])
 			const closers = [
 				store.close?.(),
 				(usage as unknown) !== store ? usage.close?.() : undefined,

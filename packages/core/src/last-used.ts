@@ -1,4 +1,3 @@
-import type { EventHub } from './events.js'
 import type { KeyStore } from './store-types.js'
 
 /** Coalesces `lastUsedAt` writes: at most one store write per key per interval. */
@@ -10,10 +9,10 @@ export interface LastUsedTracker {
 	close(): Promise<void>
 }
 
-/** `intervalMs === false` tracks nothing. Failed writes are reported as `error` events, never thrown. */
+/** `intervalMs === false` tracks nothing. Failed writes go to `failed` (an `error` event), never thrown. */
 export function createLastUsedTracker(
 	store: KeyStore,
-	events: EventHub,
+	failed: (error: unknown) => void,
 	intervalMs: number | false,
 	guard: <T>(promise: Promise<T>) => Promise<T>,
 ): LastUsedTracker {
@@ -30,7 +29,7 @@ export function createLastUsedTracker(
 				try {
 					await guard(store.update(id, { lastUsedAt: new Date(at) }))
 				} catch (error) {
-					events.emit('error', { error, during: 'last_used' })
+					failed(error)
 				}
 			}),
 		)

@@ -1,4 +1,6 @@
 import { KeywardError } from './errors.js'
+import type { UsageHistoryRange, UsageHistoryRow, UsageHistoryStore } from './history-types.js'
+import { MemoryUsageHistory } from './memory-history.js'
 import { MemoryAuditTrail, MemoryCounters, MemorySessions } from './memory-parts.js'
 import { isActiveAt, isInactiveAt, isInGrace } from './records.js'
 import type { SessionRecord } from './session-types.js'
@@ -34,10 +36,11 @@ function newestFirst(a: KeyRecord, b: KeyRecord): number {
  * In-process {@link KeyStore} and {@link UsageCounter}: the default store, for tests, demos and
  * single-process services. Returns copies, so callers cannot change what it holds. Every
  * lifecycle change happens without an `await` in between, so it is atomic; the newest 10,000
- * audit entries are kept in memory ({@link MemoryStore.listAudit}).
+ * audit entries are kept in memory ({@link MemoryStore.listAudit}), and so is usage history
+ * (a {@link UsageHistoryStore}, pruned by the keyward's `history.retentionDays`).
  * @example createKeyward({ store: new MemoryStore() })
  */
-export class MemoryStore implements KeyStore, UsageCounter {
+export class MemoryStore implements KeyStore, UsageCounter, UsageHistoryStore {
 	readonly #byId = new Map<string, KeyRecord>()
 	readonly #idByHash = new Map<string, string>()
 	readonly #idsByOwner = new Map<string, Set<string>>()
@@ -46,6 +49,7 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	readonly #counters = new MemoryCounters()
 	readonly #audit = new MemoryAuditTrail()
 	readonly #sessions = new MemorySessions()
+	readonly #history = new MemoryUsageHistory()
 
 	async create(record: KeyRecord, options: Readonly<CreateRecordOptions> = {}): Promise<void> {
 		if (this.#byId.has(record.id) || this.#idByHash.has(record.hash)) {
@@ -244,6 +248,19 @@ export class MemoryStore implements KeyStore, UsageCounter {
 	/** Counts every counter or none, synchronously. */
 	consumeAll(counters: readonly CounterLimit[], period: string, cost: number): ConsumeAllResult {
 		return this.#counters.consumeAll(counters, period, cost)
+	}
+
+	/** Adds a batch of hourly counts in one synchronous step. */
+	async recordUsage(rows: readonly UsageHistoryRow[]): Promise<void> {
+		this.#history.record(rows)
+	}
+
+	async readUsage(range: UsageHistoryRange): Promise<UsageHistoryRow[]> {
+		return this.#history.read(range)
+	}
+
+	async pruneUsage(before: Date): Promise<number> {
+		return this.#history.prune(before)
 	}
 
 	#ownerRecords(owner: string): KeyRecord[] {

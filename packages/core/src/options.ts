@@ -3,12 +3,15 @@ import { KeywardError } from './errors.js'
 import type { ExtractOptions } from './extract.js'
 import type { FailureLimitOptions } from './failure-limiter.js'
 import type { Pepper } from './hash.js'
+import type { HistoryOptions } from './history-types.js'
 import { LABEL_PATTERN } from './key-format.js'
 import type { LegacyFormatOption } from './legacy-format.js'
 import type { LifetimePolicy } from './lifetime.js'
+import { isMeter, type KeywardMeter } from './metrics.js'
 import { unknownOptionMessage } from './option-names.js'
 import type { QuotaPeriodOptions } from './quota-period.js'
 import type { SessionOptions } from './session-types.js'
+import { checkStoreShapes } from './store-shape.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { HideCredentials, InvalidationChannel } from './types.js'
 
@@ -58,6 +61,24 @@ export interface KeywardOptions {
 	 * many a key may have at once. @defaultValue `{ maxLifetimeMs: 30 days, maxPerKey: 100 }`
 	 */
 	sessions?: SessionOptions | undefined
+	/**
+	 * Usage history: verifications counted per key and outcome by the hour, written in batches to
+	 * the store when it keeps history (`MemoryStore` and `PostgresStore` do). `false` records
+	 * nothing (what the store keeps can still be read). @defaultValue on, when the store keeps history
+	 */
+	history?: HistoryOptions | false | undefined
+	/**
+	 * An OpenTelemetry `Meter` (`metrics.getMeter('@keyward/core')` of `@opentelemetry/api`) to
+	 * record verifications, their duration, cache lookups and store errors on. @defaultValue none
+	 */
+	meter?: KeywardMeter | undefined
+	/**
+	 * Store and counter failures on the request path (`during: 'verify'`), and failed usage history
+	 * (`'history'`) and `lastUsedAt` (`'last_used'`) writes, are reported through the `error` event
+	 * at most once per this interval each; the next event counts the ones in between.
+	 * @defaultValue 60000
+	 */
+	errorIntervalMs?: number | undefined
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
 	now?: (() => number) | undefined
 	/**
@@ -89,6 +110,9 @@ const KNOWN: Record<keyof KeywardOptions, true> = {
 	storeTimeoutMs: true,
 	failureLimit: true,
 	sessions: true,
+	history: true,
+	meter: true,
+	errorIntervalMs: true,
 	now: true,
 	legacyFormats: true,
 }
@@ -204,4 +228,26 @@ export function validateOptions(options: Readonly<KeywardOptions>): void {
 		}
 	}
 	if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function')
+	checkObservability(options)
+	checkStoreShapes(options)
+}
+
+/** The options of usage history, metrics and error reports. */
+function checkObservability(options: Readonly<KeywardOptions>): void {
+	const { history } = options
+	if (history !== undefined && history !== false) {
+		if (typeof history !== 'object' || history === null) fail('history must be an options object or false')
+		rejectUnknownOptions(
+			history,
+			['flushIntervalMs', 'retentionDays', 'maxPending', 'store'],
+			'history options',
+		)
+		positive(history.flushIntervalMs, 'history.flushIntervalMs')
+		positive(history.retentionDays, 'history.retentionDays')
+		positive(history.maxPending, 'history.maxPending')
+	}
+	if (options.meter !== undefined && !isMeter(options.meter)) {
+		fail('meter must be an OpenTelemetry Meter (with createCounter and createHistogram)')
+	}
+	positive(options.errorIntervalMs, 'errorIntervalMs', true)
 }

@@ -29,6 +29,16 @@ function isConsumeAllResult(value: unknown, length: number): value is ConsumeAll
 	)
 }
 
+/** The cause of a 503 when the counter answered something other than a count. */
+function malformed(answer: unknown): Error {
+	const shape = answer === null ? 'null' : Array.isArray(answer) ? 'an array' : typeof answer
+	return new Error(`the usage counter answered with ${shape}, not { allowed, used }`)
+}
+
+const NO_CONSUME_ALL = new Error(
+	"the usage counter has no consumeAll, which counts a key with its owner's shared quota",
+)
+
 /**
  * The quota step of the request path. A key's own quota is one counter (`consume`); a key whose
  * owner has a quota counts both at once (`consumeAll`), so neither limit is ever passed. A counter
@@ -40,8 +50,10 @@ export function createQuotaCounter(deps: {
 	readonly reject: Rejecter
 	readonly guard: StoreBoundary['guard']
 	readonly lastUsed: LastUsedTracker
+	/** The 503 of a request whose counter failed with `cause` (reported by the caller). */
+	readonly unavailable: (cause: unknown, keyId: string) => VerifyResult
 }): QuotaCounter {
-	const { usage, calendar, reject, guard, lastUsed } = deps
+	const { usage, calendar, reject, guard, lastUsed, unavailable } = deps
 
 	/** The answer once the counter has spoken: `used` per policy, in the order of `policies`. */
 	function answer(
@@ -87,10 +99,10 @@ export function createQuotaCounter(deps: {
 	): VerifyResult | Promise<VerifyResult> {
 		// A counter that could count without I/O answered at once: so does keyward.
 		if (valid(counted)) return then(counted)
-		if (!isThenable(counted)) return reject('unavailable', undefined, keyId)
+		if (!isThenable(counted)) return unavailable(malformed(counted), keyId)
 		return guard(counted).then(
-			(value: unknown) => (valid(value) ? then(value) : reject('unavailable', undefined, keyId)),
-			() => reject('unavailable', undefined, keyId),
+			(value: unknown) => (valid(value) ? then(value) : unavailable(malformed(value), keyId)),
+			(error: unknown) => unavailable(error, keyId),
 		)
 	}
 
@@ -108,15 +120,15 @@ export function createQuotaCounter(deps: {
 					(r) => answer(entry, [r.used], r.allowed, cost, period, nowMs),
 				)
 			}
-			if (usage.consumeAll === undefined) return reject('unavailable', undefined, keyId)
+			if (usage.consumeAll === undefined) return unavailable(NO_CONSUME_ALL, keyId)
 			const valid = (value: unknown): value is ConsumeAllResult => isConsumeAllResult(value, counters.length)
 			// The key's own counter comes first; without a limit of its own it is counted, not advertised.
 			const offset = counters.length - policies.length
 			return settle(usage.consumeAll(counters, period.id, cost), valid, keyId, (r) =>
 				answer(entry, offset === 0 ? r.used : r.used.slice(offset), r.allowed, cost, period, nowMs),
 			)
-		} catch {
-			return reject('unavailable', undefined, keyId)
+		} catch (error) {
+			return unavailable(error, keyId)
 		}
 	}
 }

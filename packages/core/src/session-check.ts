@@ -1,12 +1,13 @@
 import type { CachedKey, CachedSession, HashCache, KeyCache } from './cache.js'
 import type { KeyHasher } from './hash.js'
+import type { StoreOperation } from './metrics.js'
 import type { RecordLoader } from './record-loader.js'
 import type { Rejecter } from './rejections.js'
 import { createSessionLoader } from './session-records.js'
 import { isSessionToken } from './session-token.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore } from './store-types.js'
-import type { VerifyResult } from './types.js'
+import type { VerifyFailure, VerifyResult } from './types.js'
 import type { CheckText } from './verify-pipeline.js'
 
 /** What the session step of the request path needs. */
@@ -20,6 +21,10 @@ export interface SessionCheckDeps {
 	readonly sessions: HashCache<CachedSession>
 	readonly records: RecordLoader
 	readonly now: () => number
+	/** Note the clock reading a verification started at (the hour its usage history counts in). */
+	stamp(nowMs: number): void
+	/** The `503 unavailable` refusal for a failed store call, with its cause reported. */
+	unavailable(cause: unknown, operation: StoreOperation, keyId?: string): VerifyFailure
 	/** The key step of the request path: revoked, expired, owner, scopes, quota. */
 	checkRecord(
 		entry: CachedKey | null,
@@ -37,7 +42,7 @@ export interface SessionCheckDeps {
  * effect and the quota apply to a session as soon as they apply to its key.
  */
 export function createSessionCheck(deps: SessionCheckDeps): CheckText {
-	const { hasher, reject, cache, sessions, records, now, checkRecord } = deps
+	const { hasher, reject, cache, sessions, records, now, checkRecord, unavailable } = deps
 	const loader = createSessionLoader(deps.store, hasher, deps.guard, sessions)
 
 	/** The key of a session was deleted (its sessions with it): forget the session here too. */
@@ -58,19 +63,20 @@ export function createSessionCheck(deps: SessionCheckDeps): CheckText {
 		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs)
 		return records.loadById(session.keyId, nowMs).then(
 			(loaded) => (loaded === null ? keyGone(session) : checkRecord(loaded, scopes, cost, nowMs)),
-			() => reject('unavailable', undefined, session.keyId),
+			(error: unknown) => unavailable(error, 'find_key', session.keyId),
 		)
 	}
 
 	return function verifySessionText(token, scopes, cost) {
 		if (!isSessionToken(token, deps.prefix)) return reject('invalid_session')
 		const nowMs = now()
+		deps.stamp(nowMs)
 		const hash = hasher.hash(token)
 		const entry = sessions.get(hash, nowMs)
 		if (entry !== undefined) return checkSession(entry, scopes, cost, nowMs)
 		return loader.load(token, hash, nowMs).then(
 			(loaded) => checkSession(loaded, scopes, cost, nowMs),
-			() => reject('unavailable'),
+			(error: unknown) => unavailable(error, 'find_session'),
 		)
 	}
 }

@@ -1,7 +1,6 @@
 import type { CachedKey, CachedSession, HashCache, KeyCache } from './cache.js'
 import { planHiding } from './credential-hiding.js'
 import { KeywardError } from './errors.js'
-import type { EventHub } from './events.js'
 import type { Extractor } from './extract.js'
 import type { FailureLimiter } from './failure-limiter.js'
 import type { KeyHasher } from './hash.js'
@@ -26,6 +25,7 @@ import type {
 	VerifyOptions,
 	VerifyResult,
 } from './types.js'
+import type { VerifyObserver } from './verify-observer.js'
 
 /** What the request path needs from the keyward that wires it. */
 export interface VerifierDeps {
@@ -45,7 +45,8 @@ export interface VerifierDeps {
 	readonly calendar: QuotaCalendar
 	readonly limiter: FailureLimiter | undefined
 	readonly lastUsed: LastUsedTracker
-	readonly events: EventHub
+	/** History, metrics, `request.*` events and the causes of 503s. */
+	readonly observer: VerifyObserver
 	readonly now: () => number
 	readonly hideByDefault: HideCredentials
 	/** Every header that can carry a key, hidden from ambiguous requests under `hideCredentials: true`. */
@@ -78,12 +79,15 @@ export type CheckText = (
  * promise of its own unless the store or the counter has to be asked.
  */
 export function createVerifier(deps: VerifierDeps): Verifier {
-	const { store, usage, hasher, reject, cache, calendar, limiter, lastUsed, events, now, legacy } = deps
+	const { store, usage, hasher, reject, cache, calendar, limiter, lastUsed, observer, now, legacy } = deps
 	const guard = deps.boundary.guard
 	const records = createRecordLoader(store, hasher, guard, cache)
 	const owners = deps.owners
 	const ownersInflight = new Map<string, Promise<OwnerEntry>>()
-	const countQuota = createQuotaCounter({ usage, calendar, reject, guard, lastUsed })
+	const unavailable = (cause: unknown, keyId: string) => observer.unavailable(cause, 'count_quota', keyId)
+	const countQuota = createQuotaCounter({ usage, calendar, reject, guard, lastUsed, unavailable })
+	/** The clock reading of the latest verification, so that observing it reads the clock no more. */
+	let verifiedAt = 0
 
 	function verifyKeyText(
 		key: string,
@@ -93,16 +97,18 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	): VerifyResult | Promise<VerifyResult> {
 		const keyEnv = keyEnvironment(key, deps.prefix)
 		if (keyEnv === false) {
-			return legacy === undefined ? reject('malformed') : verifyLegacyText(key, scopes, cost)
+			return legacy === undefined ? reject('malformed') : verifyLegacyText(key, scopes, cost, owner)
 		}
 		if (keyEnv !== deps.environment) return reject('wrong_environment')
 		const nowMs = now()
+		verifiedAt = nowMs
 		const hash = hasher.hash(key)
 		const entry = cache.get(hash, nowMs)
+		if (observer.countsLookups) observer.cacheLookup(entry !== undefined)
 		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs, owner)
 		return records.load(key, hash, nowMs).then(
 			(loaded) => checkRecord(loaded, scopes, cost, nowMs, owner),
-			() => reject('unavailable'),
+			(error: unknown) => observer.unavailable(error, 'find_key'),
 		)
 	}
 
@@ -115,15 +121,18 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		key: string,
 		scopes: readonly string[] | undefined,
 		cost: number,
+		owner: string | undefined,
 	): VerifyResult | Promise<VerifyResult> {
 		if (legacy?.match(key) === undefined) return reject('malformed')
 		const nowMs = now()
+		verifiedAt = nowMs
 		const hash = hasher.hash(key)
 		const entry = cache.get(hash, nowMs)
-		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs)
+		if (observer.countsLookups) observer.cacheLookup(entry !== undefined)
+		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs, owner)
 		return records.load(key, hash, nowMs, true).then(
-			(loaded) => checkRecord(loaded, scopes, cost, nowMs),
-			() => reject('unavailable'),
+			(loaded) => checkRecord(loaded, scopes, cost, nowMs, owner),
+			(error: unknown) => observer.unavailable(error, 'find_key'),
 		)
 	}
 
@@ -151,7 +160,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		if (owner !== undefined) return checkUnderOwner(entry, owner, scopes, cost, nowMs)
 		return loadOwner(info.owner, nowMs).then(
 			(loaded) => checkUnderOwner(entry, loaded, scopes, cost, nowMs),
-			() => reject('unavailable', undefined, info.id),
+			(error: unknown) => observer.unavailable(error, 'find_owner', info.id),
 		)
 	}
 
@@ -207,6 +216,10 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		sessions: deps.sessions,
 		records,
 		now,
+		stamp: (nowMs) => {
+			verifiedAt = nowMs
+		},
+		unavailable: (cause, operation, keyId) => observer.unavailable(cause, operation, keyId),
 		checkRecord,
 	})
 
@@ -230,16 +243,27 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		const client = clientOf(options, req)
 		const blocked = client === undefined ? undefined : throttled(client)
 		if (blocked !== undefined) return blocked
-		const timed = events.has('request.verified') || events.has('request.rejected')
+		const timed = observer.timed()
 		const started = timed ? performance.now() : 0
 		const outcome = check(typeof text === 'string' ? text : '', options.scopes, cost)
-		if (client === undefined && !timed) return outcome
-		const finish = (result: VerifyResult): VerifyResult => {
-			if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
-			if (timed) report(result, performance.now() - started)
-			return result
-		}
-		return outcome instanceof Promise ? outcome.then(finish) : finish(outcome)
+		if (client === undefined && !timed && !observer.recording) return outcome
+		const at = verifiedAt
+		// A settled answer is finished without a closure: nothing is allocated on the cached path.
+		if (!(outcome instanceof Promise)) return finish(outcome, client, started, timed, at)
+		return outcome.then((result) => finish(result, client, started, timed, at))
+	}
+
+	/** What follows a verification: the failure limiter, then history, metrics and events. */
+	function finish(
+		result: VerifyResult,
+		client: string | undefined,
+		started: number,
+		timed: boolean,
+		nowMs: number,
+	): VerifyResult {
+		if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
+		observer.finish(result, started, timed, nowMs)
+		return result
 	}
 
 	/** The refusal for a client over its failure limit, or `undefined` when it may try. */
@@ -249,16 +273,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		const result = reject('too_many_failures', {
 			'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))),
 		})
-		if (events.has('request.rejected')) report(result, 0)
+		observer.refused(result)
 		return result
-	}
-
-	function report(result: VerifyResult, latencyMs: number): void {
-		if (result.ok) events.emit('request.verified', { key: result.key, latencyMs })
-		else {
-			const keyId = result.keyId ?? null
-			events.emit('request.rejected', { code: result.code, status: result.status, keyId, latencyMs })
-		}
 	}
 
 	/** The refusal of a request without a usable key: none, an unusable one, or several. */
@@ -272,7 +288,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		if (blocked !== undefined) return blocked
 		const result = reject(kind === 'none' ? 'missing' : kind)
 		if (client !== undefined) limiter?.record(client, result.code, now())
-		if (events.has('request.rejected')) report(result, 0)
+		observer.refused(result)
 		return result
 	}
 

@@ -16,9 +16,9 @@ function exported(file: string): string[] {
 }
 
 describe('entry points', () => {
-	it('keeps the main entry to what application authors use: at most 50 names', () => {
+	it('keeps the main entry to what application authors use: at most 55 names', () => {
 		const names = exported('index.ts')
-		expect(names.length).toBeLessThanOrEqual(50)
+		expect(names.length).toBeLessThanOrEqual(55)
 		expect(new Set(names).size).toBe(names.length)
 		// Plumbing lives in the entries of its audience.
 		for (const moved of ['createKeyManager', 'isPreflight', 'readRequestBody', 'runKeyStoreConformance'])

@@ -1,12 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createKeyward, KeywardError } from '../src/index.js'
+import { createKeyward, KeywardError, MemoryStore } from '../src/index.js'
 import {
 	createKeyManager,
 	KEY_MANAGEMENT_ROUTES,
 	type KeyManagementCall,
 	KeyManagementRefusal,
 } from '../src/management.js'
+import { forwardingStore } from '../src/testing/stores.js'
 
 type Req = { user?: string | undefined }
 const host = { name: 'testManager', request: 'req' }
@@ -29,8 +30,70 @@ function setup(policy: Partial<Parameters<typeof createKeyManager<Req>>[1]> = {}
 describe('createKeyManager', () => {
 	it('lists every operation once, with the routes the adapters serve', () => {
 		const operations = KEY_MANAGEMENT_ROUTES.map((r) => r.operation)
-		expect(new Set(operations).size).toBe(7)
-		expect(KEY_MANAGEMENT_ROUTES.map((r) => `${r.method} ${r.path}`)).toContain('POST /keys/:id/rotate')
+		expect(new Set(operations).size).toBe(9)
+		expect(KEY_MANAGEMENT_ROUTES.map((r) => `${r.method} ${r.path}`)).toEqual(
+			expect.arrayContaining(['POST /keys/:id/rotate', 'GET /keys/:id/history', 'GET /history']),
+		)
+	})
+
+	it("serves the usage history of the caller's own keys only, by day", async () => {
+		const { keyward, call } = setup({ allowedScopes: ['read:*'] })
+		const reader = (of: typeof keyward) => createKeyManager<Req>(of, { owner: (req) => req.user }, host)
+		const manager = reader(keyward)
+		const history = (user: string, operation: 'history' | 'accountHistory', id = '', url?: string) =>
+			manager.handle({
+				request: { user },
+				operation,
+				...sameOrigin,
+				id,
+				source: '127.0.0.1',
+				body: () => ({}),
+				url,
+			})
+		const [, created] = await call('ada', 'create', '', { scopes: ['read:users'] })
+		const { key, info } = created as { key: string; info: { id: string } }
+		await keyward.verifyKey(key)
+		await keyward.verifyKey(key, { scopes: ['write:users'] })
+		const [status, body] = await history('ada', 'history', info.id, `/keys/${info.id}/history?days=7`)
+		expect(status).toBe(200)
+		const answer = (body as { history: { key: string; buckets: unknown[]; total: object } }).history
+		expect(answer.key).toBe(info.id)
+		expect(answer.buckets).toHaveLength(7)
+		expect(answer.total).toEqual({
+			requests: 2,
+			ok: 1,
+			refused: 1,
+			outcomes: { ok: 1, insufficient_scope: 1 },
+		})
+		const [, account] = await history('ada', 'accountHistory', '', '/history')
+		expect((account as { history: { owner: string; buckets: unknown[] } }).history).toMatchObject({
+			owner: 'ada',
+		})
+		expect((account as { history: { buckets: unknown[] } }).history.buckets).toHaveLength(30)
+		// Another owner's key is as unknown as a key that does not exist.
+		expect(await history('grace', 'history', info.id)).toEqual([
+			404,
+			{ detail: 'No such key', code: 'key_not_found' },
+		])
+		const [, theirs] = await history('grace', 'accountHistory')
+		expect((theirs as { history: { total: { requests: number } } }).history.total.requests).toBe(0)
+		for (const url of ['/history?days=0', '/history?days=91', '/history?days=x', '/history?days=1&days=2']) {
+			expect(await history('ada', 'accountHistory', '', url)).toEqual([
+				400,
+				{ detail: 'days must be a whole number from 1 to 90', code: 'invalid_argument' },
+			])
+		}
+		// A store that keeps no history: the route says so.
+		const { recordUsage, readUsage, pruneUsage, ...bare } = forwardingStore(
+			new MemoryStore(),
+		) as unknown as Record<string, unknown>
+		expect([recordUsage, readUsage, pruneUsage].every((m) => typeof m === 'function')).toBe(true)
+		const plain = reader(createKeyward({ store: bare as never }))
+		const call501 = { request: { user: 'ada' }, ...sameOrigin, id: '', source: '127.0.0.1', body: () => ({}) }
+		expect(await plain.handle({ ...call501, operation: 'accountHistory' })).toEqual([
+			501,
+			{ detail: expect.stringMatching(/keeps no usage history/), code: 'not_supported' },
+		])
 	})
 
 	it('answers 401 without an owner and keeps owners apart', async () => {

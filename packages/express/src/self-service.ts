@@ -30,8 +30,9 @@ function send(res: Response, status: number, body: unknown): void {
 /**
  * Self-service key management for the host application's own users, as an Express router:
  * `POST /keys` (the key is in this response only), `GET /keys`, `GET /keys/:id`,
- * `POST /keys/:id/revoke`, `POST /keys/:id/rotate`, `DELETE /keys/:id`, `POST /keys/revoke-all`.
- * A caller sees and touches only keys it owns (another owner's key is 404), grants only scopes
+ * `POST /keys/:id/revoke`, `POST /keys/:id/rotate`, `DELETE /keys/:id`, `POST /keys/revoke-all`,
+ * and the usage history of a key (`GET /keys/:id/history?days=30`) or of all the caller's keys
+ * (`GET /history?days=30`), by UTC day, up to 90 days. A caller sees and touches only keys it owns (another owner's key is 404), grants only scopes
  * it holds (403), and gets JSON `{ detail, code }` errors. Requests that change keys must be
  * JSON (`DELETE` aside) and come from a page of this origin or of `trustedOrigins` (403
  * `cross_origin` otherwise), which stops cross-site request forgery against cookie sign-ins.
@@ -74,6 +75,7 @@ export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManag
 					origin: `${req.protocol}://${req.get('host') ?? ''}`,
 					id: String(req.params.id ?? ''),
 					source: req.ip,
+					url: req.originalUrl,
 					body: () => readKeyManagementBody(req, req.body),
 				})
 				send(res, status, payload)

@@ -2,9 +2,12 @@ import type { Keyward } from '@keyward/core'
 import { readKeyManagementBody } from '@keyward/core/adapter'
 import {
 	createKeyManager,
+	describeKeyManagementApi,
 	KEY_MANAGEMENT_ROUTES,
+	type KeyManagementApiOptions,
 	type KeyManagementPolicy,
 	type KeyManager,
+	resolveOpenApiOption,
 } from '@keyward/core/management'
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
 
@@ -15,10 +18,15 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
 export interface KeyManagementOptions extends KeyManagementPolicy<FastifyRequest> {
 	/** The keyward whose keys are managed. */
 	keyward: Keyward
+	/**
+	 * Serve the OpenAPI 3.1 document of the routes at `GET <prefix>/openapi.json` (its server URL is
+	 * the prefix); an object sets its `title` and `version`, `false` turns it off. @defaultValue true
+	 */
+	openApi?: boolean | Pick<KeyManagementApiOptions, 'title' | 'version'> | undefined
 }
 
 /** Register options Fastify hands to every plugin, besides ours. */
-const FASTIFY_OPTIONS = ['prefix', 'logLevel', 'logSerializers']
+const FASTIFY_OPTIONS = ['prefix', 'logLevel', 'logSerializers', 'openApi']
 
 /**
  * Self-service key management for the host application's own users, as an encapsulated Fastify
@@ -40,12 +48,14 @@ const FASTIFY_OPTIONS = ['prefix', 'logLevel', 'logSerializers']
 export const keyManagementRoutes: FastifyPluginCallback<KeyManagementOptions> = (instance, options, done) => {
 	const { keyward, ...policy } = options
 	let manager: KeyManager<FastifyRequest>
+	let openApi: ReturnType<typeof resolveOpenApiOption>
 	try {
 		manager = createKeyManager(keyward, policy, {
 			name: 'keyManagementRoutes',
 			request: 'request',
 			options: FASTIFY_OPTIONS,
 		})
+		openApi = resolveOpenApiOption(options.openApi)
 	} catch (error) {
 		// Fastify fails `ready()` with it; a throw here would escape its plugin loader.
 		return done(error as Error)
@@ -53,6 +63,12 @@ export const keyManagementRoutes: FastifyPluginCallback<KeyManagementOptions> = 
 	// Bodies are left unread for the routes, which read them only for the operations that take one.
 	instance.removeAllContentTypeParsers()
 	instance.addContentTypeParser('*', (_request, _payload, next) => next(null, undefined))
+	if (openApi !== false) {
+		const document = JSON.stringify(describeKeyManagementApi({ ...openApi, mount: instance.prefix || '/' }))
+		instance.get('/openapi.json', async (_request, reply) =>
+			reply.code(200).type('application/json').header('cache-control', 'no-cache').send(document),
+		)
+	}
 	for (const { method, path, operation } of KEY_MANAGEMENT_ROUTES) {
 		instance.route<{ Params: { id?: string } }>({
 			method,
@@ -65,6 +81,7 @@ export const keyManagementRoutes: FastifyPluginCallback<KeyManagementOptions> = 
 					origin: `${request.protocol}://${request.host}`,
 					id: request.params.id ?? '',
 					source: request.ip,
+					url: request.url,
 					body: () => readKeyManagementBody(request.raw, undefined),
 				})
 				reply.code(status).header('cache-control', 'no-store')

@@ -1,6 +1,7 @@
 import { createKeyward } from '@keyward/core'
 import {
 	describeKeyManagementAttacks,
+	describeKeyManagementOpenApi,
 	describeKeyManagementRouter,
 	type KeyRouterAdapter,
 	policyFor,
@@ -36,6 +37,7 @@ const adapter: KeyRouterAdapter = {
 }
 
 describeKeyManagementAttacks(adapter)
+describeKeyManagementOpenApi(adapter)
 
 describeKeyManagementRouter(adapter, ({ setup, record }) => {
 	it('leaves other paths and methods to the host', async () => {

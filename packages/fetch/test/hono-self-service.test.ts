@@ -2,6 +2,7 @@ import { getRequestListener } from '@hono/node-server'
 import { createKeyward } from '@keyward/core'
 import {
 	describeKeyManagementAttacks,
+	describeKeyManagementOpenApi,
 	describeKeyManagementRouter,
 	type HeaderReader,
 	type KeyRouterAdapter,
@@ -34,6 +35,7 @@ const adapter: KeyRouterAdapter = {
 }
 
 describeKeyManagementAttacks(adapter)
+describeKeyManagementOpenApi(adapter)
 
 describeKeyManagementRouter(adapter, ({ record }) => {
 	it('leaves other paths and methods to the host', async () => {

@@ -22,11 +22,24 @@ export interface KeyManagementOptions extends KeyManagementPolicy<Context> {
 	openApi?: boolean | Pick<KeyManagementApiOptions, 'title' | 'version'> | undefined
 }
 
-const ROUTE = /^\/keys(?:\/([^/]+))?(?:\/(revoke|rotate))?\/?$/
+/** Each path of {@link KEY_MANAGEMENT_ROUTES} once, as a pattern (`:id` is one segment), in the table's order. */
+const PATHS = [...new Set(KEY_MANAGEMENT_ROUTES.map((route) => route.path))].map((path) => ({
+	path,
+	pattern: new RegExp(`^${path.replace(':id', '([^/]+)')}/?$`),
+}))
 /** Operations by `METHOD path`, the path as in {@link KEY_MANAGEMENT_ROUTES}. */
 const OPERATIONS = new Map<string, KeyManagementOperation>(
 	KEY_MANAGEMENT_ROUTES.map(({ method, path, operation }) => [`${method} ${path}`, operation]),
 )
+
+/** The route `path` (after the prefix) takes: the first path of the table it matches, and its `:id`. */
+function routeOf(path: string): { path: string; id: string } | undefined {
+	for (const route of PATHS) {
+		const match = route.pattern.exec(path)
+		if (match !== null) return { path: route.path, id: match[1] ?? '' }
+	}
+	return undefined
+}
 
 /** Set status and JSON body directly; never `ctx.throw`, whose handler renders text. */
 function send(ctx: Context, status: number, body: unknown): void {
@@ -40,8 +53,9 @@ function send(ctx: Context, status: number, body: unknown): void {
 /**
  * Self-service key management for the host application's own users, as Koa middleware under
  * `prefix`: `POST /keys` (the key is in this response only), `GET /keys`, `GET /keys/:id`,
- * `POST /keys/:id/revoke`, `POST /keys/:id/rotate`, `DELETE /keys/:id`, `POST /keys/revoke-all`;
- * other requests go to `next()`. A caller sees and touches only keys it owns (another owner's
+ * `POST /keys/:id/revoke`, `POST /keys/:id/rotate`, `DELETE /keys/:id`, `POST /keys/revoke-all`,
+ * and the usage history of a key (`GET /keys/:id/history?days=30`) or of all the caller's keys
+ * (`GET /history?days=30`), by UTC day, up to 90 days; other requests go to `next()`. A caller sees and touches only keys it owns (another owner's
  * key is 404), grants only scopes it holds (403), and gets JSON `{ detail, code }` errors.
  * Requests that change keys must be JSON (`DELETE` aside) and come from a page of this origin or
  * of `trustedOrigins` (403 `cross_origin` otherwise), which stops cross-site request forgery
@@ -77,24 +91,18 @@ export function keyManagementRouter(keyward: Keyward, options: Readonly<KeyManag
 			ctx.body = document
 			return
 		}
-		const match = ctx.path.startsWith(prefix) ? ROUTE.exec(ctx.path.slice(prefix.length)) : null
-		const [, id, action] = match ?? []
-		const path =
-			id === undefined
-				? '/keys'
-				: id === 'revoke-all' && action === undefined
-					? '/keys/revoke-all'
-					: `/keys/:id${action === undefined ? '' : `/${action}`}`
-		const operation = match === null ? undefined : OPERATIONS.get(`${ctx.method} ${path}`)
-		if (operation === undefined) return next()
+		const route = ctx.path.startsWith(prefix) ? routeOf(ctx.path.slice(prefix.length)) : undefined
+		const operation = route === undefined ? undefined : OPERATIONS.get(`${ctx.method} ${route.path}`)
+		if (route === undefined || operation === undefined) return next()
 		const [status, payload] = await manager.handle({
 			request: ctx,
 			operation,
 			headers: ctx.req.headers,
 			// Not `ctx.origin`: in Koa 3 that is the request's Origin header, the very thing checked.
 			origin: `${ctx.protocol}://${ctx.host}`,
-			id: id ?? '',
+			id: route.id,
 			source: ctx.ip,
+			url: ctx.originalUrl,
 			body: () => readKeyManagementBody(ctx.req, (ctx.request as { body?: unknown }).body),
 		})
 		send(ctx, status, payload)

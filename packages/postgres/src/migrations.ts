@@ -4,7 +4,7 @@ import { sessionTableStatements } from './sessions-sql.js'
 import type { TableNames } from './tables.js'
 
 /** The schema version this release of `@keyward/postgres` creates and understands. */
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
 /**
  * Migration steps, in order; step `i` brings the schema to version `i + 1`. Steps are PL/pgSQL
@@ -62,6 +62,18 @@ function steps(t: TableNames): string[] {
 		CREATE INDEX IF NOT EXISTS ${t.keysHintIndex} ON ${t.keys} (hint) WHERE hint IS NOT NULL;
 		DROP FUNCTION IF EXISTS ${t.createKeyFunction}(${V3_SIGNATURE});
 		${createKeyFunction(t, RECORD_COLUMNS, V5_CREATE)}`,
+		// Usage history: the key id leads the primary key (a key's history is one range scan); the
+		// owner index serves an account's history, the bucket index the retention's deletes.
+		`CREATE TABLE IF NOT EXISTS ${t.usageHistory} (
+			bucket timestamptz NOT NULL,
+			key_id text NOT NULL,
+			owner text NOT NULL,
+			outcome text NOT NULL,
+			count bigint NOT NULL,
+			PRIMARY KEY (key_id, bucket, outcome)
+		);
+		CREATE INDEX IF NOT EXISTS ${t.usageHistoryOwnerIndex} ON ${t.usageHistory} (owner, bucket);
+		CREATE INDEX IF NOT EXISTS ${t.usageHistoryBucketIndex} ON ${t.usageHistory} (bucket);`,
 	]
 }
 

@@ -20,8 +20,12 @@ import type {
 	KeyRotation,
 	RotationResult,
 	SessionRecord,
+	UsageHistoryRange,
+	UsageHistoryRow,
+	UsageHistoryStore,
 } from '@keyward/core/testing'
 import { auditListQuery, toAuditEntry } from './audit-sql.js'
+import { historyParams, historyRead, historyStatements, toUsageRow } from './history-sql.js'
 import { migrationStatement, migrationsTableQuery, SCHEMA_VERSION, versionQuery } from './migrations.js'
 import type { Queryable } from './queryable.js'
 import { patchAssignments, RECORD_COLUMNS, recordParams, toOwner, toRecord } from './rows.js'
@@ -74,7 +78,7 @@ function sessionError(error: unknown): unknown {
  * await store.migrate()
  * const keyward = createKeyward({ store })   // the store is also the quota counter
  */
-export class PostgresStore implements KeyStore, UsageCounter {
+export class PostgresStore implements KeyStore, UsageCounter, UsageHistoryStore {
 	/** Quoted, qualified names of the tables this store uses. */
 	readonly tables: TableNames
 	/** The client queries run on (for health checks or maintenance in the same pool). */
@@ -83,6 +87,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 	readonly #sql: ReturnType<typeof statements>
 	readonly #ownerSql: ReturnType<typeof ownerStatements>
 	readonly #sessionSql: ReturnType<typeof sessionStatements>
+	readonly #historySql: ReturnType<typeof historyStatements>
 	readonly #audit: boolean
 	#closed: Promise<void> | undefined
 
@@ -102,6 +107,7 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		this.#sql = statements(this.tables)
 		this.#ownerSql = ownerStatements(this.tables)
 		this.#sessionSql = sessionStatements(this.tables)
+		this.#historySql = historyStatements(this.tables)
 	}
 
 	/**
@@ -265,7 +271,12 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		if (row !== undefined && row.added !== null && row.added !== undefined) {
 			return { allowed: true, used: Number(row.added) }
 		}
-		return { allowed: false, used: Number(row?.current ?? 0) }
+		if (row?.current !== null && row?.current !== undefined)
+			return { allowed: false, used: Number(row.current) }
+		// Refused on a row created by a transaction that committed after this statement began: the
+		// conflict saw it, the statement's snapshot does not. A new statement reads it.
+		const { rows: again } = await this.client.query(this.#sql.usage, [keyId, period])
+		return { allowed: false, used: Number((again[0] as { used: unknown } | undefined)?.used ?? 0) }
 	}
 
 	/**
@@ -341,6 +352,24 @@ export class PostgresStore implements KeyStore, UsageCounter {
 		const at = options.at ?? new Date()
 		const { rows } = await this.client.query(this.#sessionSql.delete, [id, at, ...this.#stamp(options.audit)])
 		return rows.length === 0 ? null : toSession(rows[0])
+	}
+
+	/** Add a batch of hourly counts in one statement (an upsert of five unnested arrays). */
+	async recordUsage(rows: readonly UsageHistoryRow[]): Promise<void> {
+		if (rows.length === 0) return
+		await this.client.query(this.#historySql.record, historyParams(rows))
+	}
+
+	/** The hours of one key or one owner in `[from, to)`, through the primary key or the owner index. */
+	async readUsage(range: UsageHistoryRange): Promise<UsageHistoryRow[]> {
+		const { rows } = await this.client.query(...historyRead(this.#historySql, range))
+		return rows.map(toUsageRow)
+	}
+
+	/** Delete the hours before `before`, in one statement. */
+	async pruneUsage(before: Date): Promise<number> {
+		const { rows } = await this.client.query(this.#historySql.prune, [before])
+		return Number((rows[0] as { deleted?: unknown } | undefined)?.deleted ?? 0)
 	}
 
 	/** Run `onClose` (once); the store must not be used afterwards. */

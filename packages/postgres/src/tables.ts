@@ -24,6 +24,8 @@ export interface TableNames {
 	readonly sessions: string
 	/** The function that starts a session under a per-key limit. */
 	readonly createSessionFunction: string
+	/** Usage history: verifications per hour, key and outcome. */
+	readonly usageHistory: string
 	/** The function that creates a key under a per-owner limit. */
 	readonly createKeyFunction: string
 	/** The function that counts several counters, all or none. */
@@ -38,6 +40,8 @@ export interface TableNames {
 	readonly auditOwnerIndex: string
 	readonly sessionsHashConstraint: string
 	readonly sessionsKeyIndex: string
+	readonly usageHistoryOwnerIndex: string
+	readonly usageHistoryBucketIndex: string
 	/** SQL text expression naming this set of tables, for the migration lock. */
 	readonly lockName: string
 }
@@ -72,6 +76,7 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		owners: qualified(`${prefix}owners`),
 		sessions: qualified(`${prefix}sessions`),
 		createSessionFunction: qualified(`${prefix}create_session`),
+		usageHistory: qualified(`${prefix}usage_history`),
 		createKeyFunction: qualified(`${prefix}create_key`),
 		consumeAllFunction: qualified(`${prefix}consume_all`),
 		keysHashConstraint: quote(`${prefix}keys_hash_key`),
@@ -83,6 +88,8 @@ export function tableNames(options: Readonly<TableOptions>): TableNames {
 		auditOwnerIndex: quote(`${prefix}audit_owner_idx`),
 		sessionsHashConstraint: quote(`${prefix}sessions_hash_key`),
 		sessionsKeyIndex: quote(`${prefix}sessions_key_idx`),
+		usageHistoryOwnerIndex: quote(`${prefix}usage_history_owner_idx`),
+		usageHistoryBucketIndex: quote(`${prefix}usage_history_bucket_idx`),
 		lockName:
 			schema === null ? `'keyward:' || current_schema() || '.${prefix}'` : `'keyward:${schema}.${prefix}'`,
 	}

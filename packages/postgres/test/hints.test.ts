@@ -18,8 +18,11 @@ describe('key hints in PostgreSQL (PGlite)', () => {
 		await store.migrate()
 		const old = sampleRecord({ hint: null })
 		await store.create(old)
-		// Back to version 4 as an older release left it: no hint column, version 5 not recorded.
-		await db.exec(`ALTER TABLE up_keys DROP COLUMN hint; DELETE FROM up_migrations WHERE version = 5;`)
+		// Back to version 4 as an older release left it: no hint column or history table, versions 5
+		// and 6 not recorded.
+		await db.exec(
+			`ALTER TABLE up_keys DROP COLUMN hint; DROP TABLE up_usage_history; DELETE FROM up_migrations WHERE version >= 5;`,
+		)
 		expect(await store.schemaVersion()).toBe(4)
 		await store.migrate()
 		expect(await store.schemaVersion()).toBe(SCHEMA_VERSION)

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { createKeyward } from '@keyward/core'
-import { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from '@keyward/core/testing'
+import {
+	runKeyStoreConformance,
+	runUsageCounterConformance,
+	runUsageHistoryConformance,
+	sampleRecord,
+} from '@keyward/core/testing'
 import { startNodeProcess } from '@keyward/internal-testing'
 import { openPostgresStore, PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -31,6 +36,7 @@ function suites(open: () => Promise<PGlite>) {
 	})
 	runKeyStoreConformance(freshStore)
 	runUsageCounterConformance(freshStore)
+	runUsageHistoryConformance(freshStore)
 	it('migrates in a schema of its own, idempotently', async () => {
 		const store = new PostgresStore({ client: db, schema: 'keyward', tablePrefix: '' })
 		await store.migrate()

@@ -1,5 +1,10 @@
 import { createKeyward } from '@keyward/core'
-import { runKeyStoreConformance, runUsageCounterConformance, sampleRecord } from '@keyward/core/testing'
+import {
+	runKeyStoreConformance,
+	runUsageCounterConformance,
+	runUsageHistoryConformance,
+	sampleRecord,
+} from '@keyward/core/testing'
 import { pgUrl, probePostgres, startNodeProcess, uniqueName, useService } from '@keyward/internal-testing'
 import { openPostgresStore, PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import pg from 'pg'
@@ -18,6 +23,26 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 		await store.migrate()
 		return store
 	}
+	/** A store over tables of its own, and their prefix. */
+	const ownTables = async () => {
+		const tablePrefix = `t${++serial}_`
+		return { tablePrefix, store: await freshStore({ tablePrefix }) }
+	}
+	/** A store over the tables of `tablePrefix` that explains each statement `explained` picks into `plans`, then runs it. */
+	const explainingStore = (tablePrefix: string, plans: string[], explained: (text: string) => boolean) =>
+		new PostgresStore({
+			schema,
+			tablePrefix,
+			client: {
+				async query(text: string, params?: unknown[]) {
+					if (explained(text)) {
+						const { rows } = await pool.query(`EXPLAIN ${text}`, params)
+						plans.push(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'))
+					}
+					return pool.query(text, params)
+				},
+			},
+		})
 
 	beforeAll(() => {
 		pool = new pg.Pool({ connectionString: pgUrl, max: 8 })
@@ -29,6 +54,19 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 
 	runKeyStoreConformance(freshStore)
 	runUsageCounterConformance(freshStore)
+	runUsageHistoryConformance(freshStore)
+
+	it('reports the full count on every refusal, also when the counter row is created concurrently', async () => {
+		const store = await freshStore()
+		// A refusal met on a row that another transaction created after this statement began: the
+		// conflict sees the row, the statement's snapshot does not. Many fresh counters make it likely.
+		for (let round = 0; round < 20; round++) {
+			const id = `race${round}`
+			const results = await Promise.all(Array.from({ length: 30 }, () => store.consume(id, '2026-08', 1, 10)))
+			expect(results.filter((r) => r.allowed)).toHaveLength(10)
+			expect(results.filter((r) => !r.allowed && r.used !== 10)).toEqual([])
+		}
+	})
 
 	describe('schema', () => {
 		it('migrate() is idempotent, records its version and is safe to run concurrently', async () => {
@@ -75,9 +113,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 		})
 
 		it('resolves an id prefix through an index, without reading every key', async () => {
-			const tablePrefix = `t${++serial}_`
-			const store = new PostgresStore({ client: pool, schema, tablePrefix })
-			await store.migrate()
+			const { tablePrefix, store } = await ownTables()
 			await pool.query(
 				`INSERT INTO ${store.tables.keys} (id, hash, owner, scopes, created_at, metadata, family_id)
 				SELECT 'g' || lpad(i::text, 11, '0'), md5(i::text) || md5((-i)::text), 'bulk', '{}', now(), '{}',
@@ -86,20 +122,7 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			)
 			await pool.query(`ANALYZE ${store.tables.keys}`)
 			const plans: string[] = []
-			// The same statements, each explained before it runs.
-			const explaining = new PostgresStore({
-				schema,
-				tablePrefix,
-				client: {
-					async query(text: string, params?: unknown[]) {
-						if (text.includes('starts_with')) {
-							const { rows } = await pool.query(`EXPLAIN ${text}`, params)
-							plans.push(rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n'))
-						}
-						return pool.query(text, params)
-					},
-				},
-			})
+			const explaining = explainingStore(tablePrefix, plans, (text) => text.includes('starts_with'))
 			const record = sampleRecord({ id: 'zPrefix00001' })
 			await store.create(record)
 			const keyward = createKeyward({ store: explaining, lastUsed: false })
@@ -108,6 +131,46 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 			expect(plans[0]).toMatch(/Index (Only )?Scan|Bitmap Index Scan/)
 			expect(plans[0]).not.toMatch(/Seq Scan/)
 			expect(await explaining.findByIdPrefix('g0000000001', 20)).toHaveLength(10)
+		})
+
+		it('adds the usage history table to a database at version 5, keeping keys and counts', async () => {
+			const { tablePrefix, store } = await ownTables()
+			const record = sampleRecord()
+			await store.create(record)
+			await store.consume(record.id, '2026-11', 3, 10)
+			// Back to version 5: the history table was added by step 6.
+			await pool.query(`DROP TABLE ${store.tables.usageHistory}`)
+			await pool.query(`DELETE FROM "${schema}"."${tablePrefix}migrations" WHERE version = 6`)
+			expect(await store.schemaVersion()).toBe(5)
+			await store.migrate()
+			expect(await store.schemaVersion()).toBe(SCHEMA_VERSION)
+			expect(await store.findById(record.id)).toEqual(record)
+			expect(await store.consume(record.id, '2026-11', 0, 10)).toEqual({ allowed: true, used: 3 })
+			const bucket = new Date(Date.UTC(2026, 10, 15, 9))
+			await store.recordUsage([{ bucket, keyId: record.id, owner: record.owner, outcome: 'ok', count: 2 }])
+			expect(
+				await store.readUsage({ keyId: record.id, from: bucket, to: new Date(bucket.getTime() + 1) }),
+			).toEqual([{ bucket, keyId: record.id, owner: record.owner, outcome: 'ok', count: 2 }])
+		})
+
+		it('reads a key and an owner history through indexes', async () => {
+			const { tablePrefix, store } = await ownTables()
+			await pool.query(
+				`INSERT INTO ${store.tables.usageHistory} (bucket, key_id, owner, outcome, count)
+				SELECT timestamptz '2026-01-01' + (i % 2000) * interval '1 hour', 'k' || (i / 2000), 'o' || (i / 20000), 'ok', 1
+				FROM generate_series(1, 100000) AS i`,
+			)
+			await pool.query(`ANALYZE ${store.tables.usageHistory}`)
+			const plans: string[] = []
+			const explaining = explainingStore(tablePrefix, plans, () => true)
+			const range = { from: new Date('2026-01-10T00:00:00Z'), to: new Date('2026-02-10T00:00:00Z') }
+			expect(await explaining.readUsage({ keyId: 'k3', ...range })).toHaveLength(744)
+			expect((await explaining.readUsage({ owner: 'o2', ...range })).length).toBeGreaterThan(0)
+			expect(plans).toHaveLength(2)
+			for (const plan of plans) {
+				expect(plan).toMatch(/Index (Only )?Scan|Bitmap Index Scan/)
+				expect(plan).not.toMatch(/Seq Scan/)
+			}
 		})
 
 		it('keeps stores with different prefixes apart', async () => {

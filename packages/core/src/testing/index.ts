@@ -1,3 +1,4 @@
+export type { UsageHistoryRange, UsageHistoryRow, UsageHistoryStore, UsageOutcome } from '../history-types.js'
 export { generateKey } from '../key-format.js'
 export type { SessionRecord } from '../session-types.js'
 export type {
@@ -19,3 +20,4 @@ export { runKeyStoreConformance } from './key-store-conformance.js'
 export { sampleRecord, sampleSession } from './sample-record.js'
 export { failingStore, forwardingStore } from './stores.js'
 export { runUsageCounterConformance } from './usage-counter-conformance.js'
+export { runUsageHistoryConformance } from './usage-history-conformance.js'

@@ -1,7 +1,14 @@
 import type { Keyward } from '@keyward/core'
 import { KeywardError } from '@keyward/core'
 import { type BodySource, mediaTypeOf, readKeyManagementBodyFrom } from '@keyward/core/adapter'
-import { createKeyManager, KEY_MANAGEMENT_ROUTES, type KeyManagementPolicy } from '@keyward/core/management'
+import {
+	createKeyManager,
+	describeKeyManagementApi,
+	KEY_MANAGEMENT_ROUTES,
+	type KeyManagementApiOptions,
+	type KeyManagementPolicy,
+	resolveOpenApiOption,
+} from '@keyward/core/management'
 import { type Context, Hono } from 'hono'
 import { webBodySource } from '../request-body.js'
 import { RequestView } from '../request-view.js'
@@ -37,7 +44,15 @@ export interface KeyManagementOptions extends KeyManagementPolicy<Context> {
 	 * @defaultValue the socket's peer address on `@hono/node-server`, else none
 	 */
 	client?: ClientOf | undefined
+	/**
+	 * Serve the OpenAPI 3.1 document of the routes at `GET <mount>/openapi.json` (its server URL is
+	 * where the app is mounted); an object sets its `title` and `version`, `false` turns it off.
+	 * @defaultValue true
+	 */
+	openApi?: boolean | Pick<KeyManagementApiOptions, 'title' | 'version'> | undefined
 }
+
+const OPENAPI_PATH = '/openapi.json'
 
 /**
  * Self-service key management for the host application's own users, as a Hono app to mount
@@ -60,11 +75,25 @@ export function keyManagementApp(keyward: Keyward, options: Readonly<KeyManageme
 	const manager = createKeyManager(keyward, options, {
 		name: 'keyManagementApp',
 		request: 'c',
-		options: ['client'],
+		options: ['client', 'openApi'],
 	})
+	const openApi = resolveOpenApiOption(options.openApi)
 	const client = options.client ?? socketAddress
 	if (typeof client !== 'function') throw new KeywardError('invalid_option', 'client must be a function')
 	const app = new Hono()
+	if (openApi !== false) {
+		// One document per mount point (from the route Hono matched); an app is seldom mounted twice.
+		const documents = new Map<string, string>()
+		app.get(OPENAPI_PATH, function keyManagementOpenApi(c) {
+			const mount = c.req.routePath.slice(0, -OPENAPI_PATH.length) || '/'
+			let document = documents.get(mount)
+			if (document === undefined) {
+				document = JSON.stringify(describeKeyManagementApi({ ...openApi, mount }))
+				if (documents.size < 16) documents.set(mount, document)
+			}
+			return c.body(document, 200, { 'content-type': 'application/json', 'cache-control': 'no-cache' })
+		})
+	}
 	for (const { method, path, operation } of KEY_MANAGEMENT_ROUTES) {
 		app.on(method, path, async function keyManagementRoute(c) {
 			const view = new RequestView(c.req.raw)
@@ -75,6 +104,7 @@ export function keyManagementApp(keyward: Keyward, options: Readonly<KeyManageme
 				origin: new URL(view.url).origin,
 				id: c.req.param('id') ?? '',
 				source: client(c),
+				url: c.req.url,
 				body: () => readKeyManagementBodyFrom(bodySource(c, view), undefined),
 			})
 			// The rest of a too-large body was never read: the connection cannot carry another request.
