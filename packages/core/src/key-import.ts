@@ -6,8 +6,8 @@ import { generateId, keyEnvironment } from './key-format.js'
 import { checkGivenHint, keywardKeyHint } from './key-hint.js'
 import type { LegacyFormats } from './legacy-format.js'
 import type { CreateKeyInput } from './lifecycle-types.js'
-import { expiryFrom, type LifetimePolicy } from './lifetime.js'
-import { checkKeyScopes, checkMetadata, checkQuota, checkText, toInfo } from './records.js'
+import type { LifetimePolicy } from './lifetime.js'
+import { newKeyFields, toInfo } from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore } from './store-types.js'
 import type { KeyInfo, KeyRecord } from './types.js'
@@ -130,19 +130,8 @@ export function createKeyImporter(
 		if (typeof input !== 'object' || input === null) throw invalid('importKey expects an object')
 		if (typeof options !== 'object' || options === null) throw invalid('importKey options must be an object')
 		const nowMs = now()
-		const at = new Date(nowMs)
-		const fields = {
-			owner: checkText(input.owner, 'owner', 256, true) as string,
-			name: checkText(input.name, 'name', 256, false),
-			note: checkText(input.note, 'note', 2048, false),
-			scopes: checkKeyScopes(input.scopes),
-			createdAt: at,
-			expiresAt: expiryFrom(deps.lifetime, input.expiresAt, input.expiresIn, nowMs),
-			revokedAt: null,
-			lastUsedAt: null,
-			monthlyQuota: checkQuota(input.monthlyQuota),
-			metadata: checkMetadata(input.metadata),
-		}
+		const fields = newKeyFields(input, deps.lifetime, nowMs)
+		const at = fields.createdAt
 		const { hash, hint, format, storedUnder } = identify(input, deps)
 		// The store refuses the same hash; this also finds the key under an older pepper, or as a
 		// hash import of its plain SHA-256.

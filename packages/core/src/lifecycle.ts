@@ -22,6 +22,7 @@ import {
 	checkQuota,
 	checkText,
 	isActiveAt,
+	newKeyFields,
 	toInfo,
 } from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
@@ -143,20 +144,9 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		const maxActive = checkLimit(limits.maxActiveKeys, 'maxActiveKeys', 1)
 		const keepInactive = checkLimit(limits.keepInactiveKeys, 'keepInactiveKeys', 0)
 		const nowMs = now()
-		const at = new Date(nowMs)
-		const owner = checkText(input.owner, 'owner', 256, true) as string
-		const fields = {
-			owner,
-			name: checkText(input.name, 'name', 256, false),
-			note: checkText(input.note, 'note', 2048, false),
-			scopes: checkKeyScopes(input.scopes),
-			createdAt: at,
-			expiresAt: expiryFrom(deps.lifetime, input.expiresAt, input.expiresIn, nowMs),
-			revokedAt: null,
-			lastUsedAt: null,
-			monthlyQuota: checkQuota(input.monthlyQuota),
-			metadata: checkMetadata(input.metadata),
-		}
+		const fields = newKeyFields(input, deps.lifetime, nowMs)
+		const at = fields.createdAt
+		const owner = fields.owner
 		const audit = currentAuditStamp()
 		for (let attempt = 0; ; attempt++) {
 			const { key, record } = newRecord(fields)

@@ -1,5 +1,6 @@
 import { KeywardError } from './errors.js'
 import type { CreateKeyInput, CreateKeyLimits, RotateKeyOptions, UpdateKeyInput } from './lifecycle-types.js'
+import { expiryFrom, type LifetimePolicy } from './lifetime.js'
 import { unknownOptionMessage } from './option-names.js'
 import { SCOPE_PATTERN } from './scopes.js'
 import type { KeyInfo, KeyRecord, OwnerPatch } from './types.js'
@@ -87,6 +88,26 @@ export function checkText(value: unknown, field: string, max: number, required: 
 	// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
 	if (/[\u0000-\u001f\u007f]/.test(value)) bad(`${field} must not contain control characters`)
 	return value
+}
+
+/** The checked fields of a new key (created or imported) at `nowMs`: everything but its identity. */
+export function newKeyFields(
+	input: Readonly<CreateKeyInput>,
+	lifetime: Readonly<LifetimePolicy>,
+	nowMs: number,
+) {
+	return {
+		owner: checkText(input.owner, 'owner', 256, true) as string,
+		name: checkText(input.name, 'name', 256, false),
+		note: checkText(input.note, 'note', 2048, false),
+		scopes: checkKeyScopes(input.scopes),
+		createdAt: new Date(nowMs),
+		expiresAt: expiryFrom(lifetime, input.expiresAt, input.expiresIn, nowMs),
+		revokedAt: null,
+		lastUsedAt: null,
+		monthlyQuota: checkQuota(input.monthlyQuota),
+		metadata: checkMetadata(input.metadata),
+	}
 }
 
 /** Validate a key's scopes: `'inherit'`, or a list (de-duplicated). */
