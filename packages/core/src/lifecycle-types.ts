@@ -1,5 +1,22 @@
-import type { PeriodUsage, UsageQuery } from './owner-lifecycle.js'
 import type { KeyInfo, KeyPatch } from './types.js'
+
+/** Usage of a counter in one quota period. */
+export interface PeriodUsage {
+	/** Period id, e.g. `'2026-11'`. */
+	period: string
+	used: number
+	/** `null` when there is no limit. */
+	limit: number | null
+	remaining: number | null
+	/** End of the period. */
+	resetAt: Date
+}
+
+/** Options of the usage reads: which period. */
+export interface UsageQuery {
+	/** A period id such as `'2026-10'`. @defaultValue the current period */
+	period?: string | undefined
+}
 
 /** Input of {@link KeyLifecycle.createKey}. */
 export interface CreateKeyInput {

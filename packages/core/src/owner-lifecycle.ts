@@ -1,30 +1,13 @@
 import { currentAuditStamp } from './audit-context.js'
 import { KeywardError } from './errors.js'
 import type { EventHub } from './events.js'
+import type { PeriodUsage, UsageQuery } from './lifecycle-types.js'
 import { checkOwnerPatch, isOwnerRecord, ownerCounterId, toOwnerInfo } from './owners.js'
 import type { QuotaCalendar, QuotaPeriod } from './quota-period.js'
 import { checkFields, checkText } from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type { OwnerInfo, OwnerPatch } from './types.js'
-
-/** Usage of a counter in one quota period. */
-export interface PeriodUsage {
-	/** Period id, e.g. `'2026-11'`. */
-	period: string
-	used: number
-	/** `null` when there is no limit. */
-	limit: number | null
-	remaining: number | null
-	/** End of the period. */
-	resetAt: Date
-}
-
-/** Options of the usage reads: which period. */
-export interface UsageQuery {
-	/** A period id such as `'2026-10'`. @defaultValue the current period */
-	period?: string | undefined
-}
 
 /** Account operations of a keyward: the owner records behind keys. */
 export interface OwnerLifecycle {
