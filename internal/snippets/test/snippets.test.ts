@@ -8,7 +8,18 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createKeyward } from '@keyward/core'
 import { createApp } from '@keyward/example-express/app'
-import { pgUrl, probePostgres, probeRedis, redisUrl, uniqueName, useService } from '@keyward/internal-testing'
+import {
+	pgBouncerUrl,
+	pgUrl,
+	probePgBouncer,
+	probePostgres,
+	probeRedis,
+	probeRedisCluster,
+	redisClusterNodes,
+	redisUrl,
+	uniqueName,
+	useService,
+} from '@keyward/internal-testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allSnippets, type Snippet } from './extract.js'
@@ -28,6 +39,11 @@ const postgres = useService(await probePostgres())
 const redis = useService(await probeRedis())
 const needsPostgres = (s: Snippet) => /DATABASE_URL|KEYWARD_PG_URL/.test(s.code)
 const needsRedis = (s: Snippet) => /KEYWARD_REDIS_URL|ioredis/.test(s.code)
+// Probed only when a snippet needs them, so that the other snippets never wait on them.
+const needsCluster = (s: Snippet) => /KEYWARD_REDIS_CLUSTER_NODES/.test(s.code)
+const needsPgBouncer = (s: Snippet) => /KEYWARD_PGBOUNCER_URL/.test(s.code)
+const cluster = snippets.some(needsCluster) && useService(await probeRedisCluster())
+const pgBouncer = snippets.some(needsPgBouncer) && useService(await probePgBouncer())
 
 function exec(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
 	return new Promise<{ code: number; output: string }>((resolve) => {
@@ -126,7 +142,11 @@ describe('documentation snippets', () => {
 	describe.concurrent('run', () => {
 		for (const snippet of snippets) {
 			const name = `${snippet.doc}:${snippet.line}`
-			const unavailable = (needsPostgres(snippet) && !postgres) || (needsRedis(snippet) && !redis)
+			const unavailable =
+				(needsPostgres(snippet) && !postgres) ||
+				(needsRedis(snippet) && !redis) ||
+				(needsCluster(snippet) && !cluster) ||
+				(needsPgBouncer(snippet) && !pgBouncer)
 			it.skipIf(!snippet.run || unavailable)(
 				name,
 				async () => {
@@ -139,6 +159,8 @@ describe('documentation snippets', () => {
 						KEYWARD_PG_URL: databaseUrl,
 						DATABASE_URL: databaseUrl,
 						KEYWARD_REDIS_URL: redisUrl,
+						KEYWARD_REDIS_CLUSTER_NODES: redisClusterNodes.join(','),
+						KEYWARD_PGBOUNCER_URL: pgBouncerUrl,
 						EXAMPLE_URL: `http://127.0.0.1:${port}`,
 						EXAMPLE_API_KEY: exampleKey,
 					}

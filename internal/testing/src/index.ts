@@ -51,6 +51,7 @@ export {
 	type EndlessBodyOutcome,
 	sendEndlessBody,
 } from './endless-body.js'
+export { pgBouncerUrl, probePgBouncer, probeRedisCluster, redisClusterNodes } from './fleet-services.js'
 export {
 	answerProblem,
 	type HeaderView,
@@ -67,6 +68,12 @@ export { type Load, type LoadSample, startLoad } from './load.js'
 export { uniqueName } from './names.js'
 export { type NodeProcess, startNodeProcess } from './processes.js'
 export { expectFiveMinuteExample, readmeBlock, startReadmeExample } from './readme.js'
+export {
+	probeRedisBinaries,
+	startRedisCluster,
+	type ThrowawayCluster,
+	type ThrowawayClusterOptions,
+} from './redis-cluster.js'
 export {
 	type ReportKeyServer,
 	type ReportSignatureHeaders,

@@ -33,7 +33,7 @@ export function redactUrl(url: string): string {
 }
 
 /** Open a TCP connection, run `talk` on it, and always destroy it; fails after `timeoutMs`. */
-function withSocket<T>(
+export function withSocket<T>(
 	url: URL,
 	defaultPort: number,
 	timeoutMs: number,
@@ -64,7 +64,7 @@ function withSocket<T>(
 }
 
 /** Resolves with the first chunk of data that `done` accepts (everything received so far). */
-function readUntil(socket: Socket, done: (received: Buffer) => boolean): Promise<Buffer> {
+export function readUntil(socket: Socket, done: (received: Buffer) => boolean): Promise<Buffer> {
 	return new Promise((resolve) => {
 		let received = Buffer.alloc(0)
 		socket.on('data', (chunk: Buffer) => {
@@ -104,7 +104,16 @@ const redisProbe = { name: 'Redis', envVar: 'KEYWARD_REDIS_URL' }
  * Ask a PostgreSQL server to start a session for the URL's user and database. Accepts an
  * authentication request or success; a refusal (unknown database, no such role) is reported.
  */
-export async function probePostgres(url: string = pgUrl, timeoutMs = 2000): Promise<ServiceProbe> {
+export function probePostgres(url: string = pgUrl, timeoutMs = 2000): Promise<ServiceProbe> {
+	return probePostgresProtocol(pgProbe, url, timeoutMs)
+}
+
+/** The PostgreSQL startup exchange, reported as `service` (PostgreSQL itself, or a pooler). */
+export async function probePostgresProtocol(
+	service: { name: string; envVar: string },
+	url: string,
+	timeoutMs: number,
+): Promise<ServiceProbe> {
 	const shown = redactUrl(url)
 	try {
 		const parsed = new URL(url)
@@ -119,9 +128,9 @@ export async function probePostgres(url: string = pgUrl, timeoutMs = 2000): Prom
 			socket.write(Buffer.concat([head, body]))
 			return startupOutcome(await reply) as { ok: boolean; reason?: string }
 		})
-		return { ...pgProbe, url: shown, available: outcome.ok, reason: outcome.reason }
+		return { ...service, url: shown, available: outcome.ok, reason: outcome.reason }
 	} catch (error) {
-		return { ...pgProbe, url: shown, available: false, reason: (error as Error).message }
+		return { ...service, url: shown, available: false, reason: (error as Error).message }
 	}
 }
 

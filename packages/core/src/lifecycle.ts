@@ -303,7 +303,7 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		async usage(idOrKey, query = {}) {
 			const record = await findRecord(idOrKey)
 			const period = periodOf(deps.calendar, now(), query)
-			return readUsage(deps, record.familyId, period, record.monthlyQuota)
+			return readUsage(deps, record.familyId, record.owner, period, record.monthlyQuota)
 		},
 	}
 }

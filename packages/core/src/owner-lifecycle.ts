@@ -56,15 +56,16 @@ export function periodOf(
 	return calendar(Date.UTC(year, month - 1, 28, 23, 59))
 }
 
-/** The usage of counter `id` in `period` against `limit`. */
+/** The usage of counter `id` (of the owner `group`) in `period` against `limit`. */
 export async function readUsage(
 	deps: Pick<OwnerLifecycleDeps, 'usage' | 'boundary'>,
 	id: string,
+	group: string,
 	period: QuotaPeriod,
 	limit: number | null,
 ): Promise<PeriodUsage> {
 	const { used } = await deps.boundary.call(() =>
-		deps.usage.consume(id, period.id, 0, Number.MAX_SAFE_INTEGER),
+		deps.usage.consume(id, period.id, 0, Number.MAX_SAFE_INTEGER, group),
 	)
 	const remaining = limit === null ? null : Math.max(0, limit - used)
 	return { period: period.id, used, limit, remaining, resetAt: period.resetAt }
@@ -114,7 +115,8 @@ export function createOwnerLifecycle(deps: OwnerLifecycleDeps): OwnerLifecycle {
 		async ownerUsage(id, query = {}) {
 			const owner = await getOwner(id)
 			const period = periodOf(deps.calendar, deps.now(), query)
-			return readUsage(deps, ownerCounterId(ownerId(id)), period, owner?.monthlyQuota ?? null)
+			const group = ownerId(id)
+			return readUsage(deps, ownerCounterId(group), group, period, owner?.monthlyQuota ?? null)
 		},
 	}
 }

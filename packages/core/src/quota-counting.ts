@@ -114,7 +114,7 @@ export function createQuotaCounter(deps: {
 			if (counters === undefined) {
 				const limit = (policies[0] as RateLimitPolicy).limit
 				return settle(
-					usage.consume(entry.info.familyId, period.id, cost, limit),
+					usage.consume(entry.info.familyId, period.id, cost, limit, entry.info.owner),
 					isConsumeResult,
 					keyId,
 					(r) => answer(entry, [r.used], r.allowed, cost, period, nowMs),

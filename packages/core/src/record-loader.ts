@@ -52,8 +52,8 @@ export function deriveUnderOwner(entry: CachedKey, ownerEntry: OwnerEntry): void
 	)
 	// The key is counted even without a limit of its own, so its share of the owner's is known.
 	entry.counters = Object.freeze([
-		{ id: info.familyId, limit: keyLimit ?? Number.MAX_SAFE_INTEGER },
-		{ id: ownerCounterId(owner.id), limit: ownerLimit },
+		{ id: info.familyId, limit: keyLimit ?? Number.MAX_SAFE_INTEGER, group: info.owner },
+		{ id: ownerCounterId(owner.id), limit: ownerLimit, group: owner.id },
 	])
 }
 

@@ -200,6 +200,8 @@ export interface KeyStore {
 export interface CounterLimit {
 	readonly id: string
 	readonly limit: number
+	/** The counter's group (see {@link UsageCounter.consume}'s `group`). @defaultValue none */
+	readonly group?: string | undefined
 }
 
 /** Result of {@link UsageCounter.consumeAll}. */
@@ -217,8 +219,20 @@ export interface UsageCounter {
 	 * a denial changes nothing. A `cost` of 0 reads the current value. A counter that can answer
 	 * without I/O (in process, or from units reserved ahead) may return the result itself rather
 	 * than a promise; keyward then answers the request without waiting.
+	 *
+	 * `group` says which counters are counted together: keyward passes the key's owner with a
+	 * key's counter, and the owner with the owner's own counter, always the same group for the same
+	 * id. A counter may ignore it; one spread over several servers can keep a group's counters on one
+	 * of them, so that `consumeAll` over a key and its owner runs in one place (Redis Cluster keeps
+	 * a group on one hash slot).
 	 */
-	consume(keyId: string, period: string, cost: number, limit: number): ConsumeResult | Promise<ConsumeResult>
+	consume(
+		keyId: string,
+		period: string,
+		cost: number,
+		limit: number,
+		group?: string | undefined,
+	): ConsumeResult | Promise<ConsumeResult>
 	/**
 	 * Atomically add `cost` to every counter for `period` unless one of them would pass its limit;
 	 * a denial changes nothing. keyward counts a key and its owner's shared quota with it. Without

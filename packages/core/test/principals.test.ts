@@ -164,6 +164,40 @@ describe('owner records', () => {
 		expect((await keyward.setOwner('acme', { scopes: ['read'] })).monthlyQuota).toBeNull()
 	})
 
+	it('gives every counter the owner as its group, the same for a counter in every call', async () => {
+		const counters = new MemoryStore()
+		const groups = new Map<string, Set<string | undefined>>()
+		const seen = (id: string, group: string | undefined) => {
+			const set = groups.get(id) ?? new Set()
+			groups.set(id, set.add(group))
+		}
+		const keyward = createKeyward({
+			store: new MemoryStore(),
+			usage: {
+				consume(id, period, cost, limit, group) {
+					seen(id, group)
+					return counters.consume(id, period, cost, limit)
+				},
+				consumeAll(list, period, cost) {
+					for (const { id, group } of list) seen(id, group)
+					return counters.consumeAll(list, period, cost)
+				},
+			},
+		})
+		const first = await keyward.createKey({ owner: 'acme', monthlyQuota: 10 })
+		await keyward.verifyKey(first.key) // consume: the owner has no quota yet
+		await keyward.setOwner('acme', { monthlyQuota: 100 })
+		await keyward.verifyKey(first.key) // consumeAll: the key's counter and the owner's
+		const next = await keyward.rotateKey(first.info.id)
+		await keyward.verifyKey(next.key)
+		await keyward.usage(next.info.id)
+		await keyward.ownerUsage('acme')
+		expect(Object.fromEntries([...groups].map(([id, set]) => [id, [...set]]))).toEqual({
+			[first.info.familyId]: ['acme'],
+			'owner:acme': ['acme'],
+		})
+	})
+
 	it('keeps the owner’s scopes through rotation of an inheriting key', async () => {
 		const { keyward } = setup()
 		await keyward.setOwner('acme', { scopes: ['read'] })

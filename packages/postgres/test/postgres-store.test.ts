@@ -56,18 +56,6 @@ describe.skipIf(!available)('PostgresStore on PostgreSQL', () => {
 	runUsageCounterConformance(freshStore)
 	runUsageHistoryConformance(freshStore)
 
-	it('reports the full count on every refusal, also when the counter row is created concurrently', async () => {
-		const store = await freshStore()
-		// A refusal met on a row that another transaction created after this statement began: the
-		// conflict sees the row, the statement's snapshot does not. Many fresh counters make it likely.
-		for (let round = 0; round < 20; round++) {
-			const id = `race${round}`
-			const results = await Promise.all(Array.from({ length: 30 }, () => store.consume(id, '2026-08', 1, 10)))
-			expect(results.filter((r) => r.allowed)).toHaveLength(10)
-			expect(results.filter((r) => !r.allowed && r.used !== 10)).toEqual([])
-		}
-	})
-
 	describe('schema', () => {
 		it('migrate() is idempotent, records its version and is safe to run concurrently', async () => {
 			const stores = Array.from(

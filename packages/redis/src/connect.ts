@@ -1,14 +1,22 @@
 import { KeywardError } from '@keyward/core'
 import { rejectUnknownOptions } from '@keyward/core/adapter'
-import type { RedisMessageListener } from './client.js'
+import { connectCluster } from './connect-cluster.js'
 import { RedisInvalidationChannel } from './invalidation.js'
+import { loadNodeRedis, type NodeRedisClient, shut } from './node-redis.js'
 import { type RedisBatchOptions, resolveBatchOptions } from './reservations.js'
 import { RedisUsageCounter } from './usage-counter.js'
 
 /** Options of {@link connectRedis}. */
 export interface ConnectRedisOptions {
-	/** `redis://` or `rediss://` URL. */
-	url: string
+	/** `redis://` or `rediss://` URL of a Redis server (or of a proxy in front of several). */
+	url?: string | undefined
+	/**
+	 * Redis Cluster: `redis://` or `rediss://` URLs of some of its nodes (any one that answers
+	 * is enough to find the others; credentials and TLS of the first apply to all). Instead of `url`.
+	 * Counters are named so that a key's and its owner's share a hash slot, and invalidations go
+	 * over classic pub/sub (see the README).
+	 */
+	cluster?: readonly string[] | undefined
 	/** Start of every key and of the channel name: `<prefix>usage:…`, `<prefix>invalidate`. @defaultValue 'keyward:' */
 	prefix?: string | undefined
 	/**
@@ -30,14 +38,6 @@ export interface ConnectRedisOptions {
 	batch?: RedisBatchOptions | boolean | undefined
 }
 
-const CONNECT_OPTIONS: readonly (keyof ConnectRedisOptions)[] = [
-	'url',
-	'prefix',
-	'connectTimeoutMs',
-	'onError',
-	'batch',
-]
-
 /** What {@link connectRedis} opens: pass `usage` and `invalidation` to `createKeyward`. */
 export interface RedisConnection {
 	readonly usage: RedisUsageCounter
@@ -46,60 +46,47 @@ export interface RedisConnection {
 	close(): Promise<void>
 }
 
-interface NodeRedisClient {
-	connect(): Promise<unknown>
-	close(): Promise<unknown>
-	destroy(): void
-	on(event: 'error', listener: (error: Error) => void): unknown
-	on(event: 'ready', listener: () => void): unknown
-	once(event: 'ready', listener: () => void): unknown
-	duplicate(overrides?: Record<string, unknown>): NodeRedisClient
-	sendCommand(args: string[]): Promise<unknown>
-	subscribe(channel: string, listener: RedisMessageListener): Promise<unknown>
-	unsubscribe(channel: string, listener?: RedisMessageListener): Promise<unknown>
-	readonly isOpen: boolean
-}
+const REDIS_URL = /^rediss?:\/\//i
 
-interface NodeRedisModule {
-	createClient(options: Record<string, unknown>): NodeRedisClient
-}
-
-async function shut(client: NodeRedisClient): Promise<void> {
-	if (!client.isOpen) return
-	try {
-		await client.close()
-	} catch {
-		client.destroy()
-	}
-}
+const CONNECT_OPTIONS: readonly (keyof ConnectRedisOptions)[] = [
+	'url',
+	'cluster',
+	'prefix',
+	'connectTimeoutMs',
+	'onError',
+	'batch',
+]
 
 /**
  * Connect to Redis with node-redis (the `redis` package, v5) and build a
  * {@link RedisUsageCounter} and a {@link RedisInvalidationChannel} on two connections (commands,
- * and a dedicated subscriber). Resolves once both are connected and subscribed; rejects when
- * Redis cannot be reached within `connectTimeoutMs`. Closing keyward closes them.
+ * and a dedicated subscriber), or on a Redis Cluster with `cluster`. Resolves once both are
+ * connected and subscribed; rejects when Redis cannot be reached within `connectTimeoutMs`.
+ * Closing keyward closes them.
  * @example
  * const redis = await connectRedis({ url: process.env.KEYWARD_REDIS_URL })
  * const keyward = createKeyward({ store, usage: redis.usage, invalidation: redis.invalidation })
+ * // On Redis Cluster:
+ * const cluster = await connectRedis({ cluster: ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379'] })
  */
 export async function connectRedis(options: Readonly<ConnectRedisOptions>): Promise<RedisConnection> {
 	if (typeof options !== 'object' || options === null) {
-		throw new KeywardError('invalid_option', 'connectRedis expects an options object with a url')
+		throw new KeywardError('invalid_option', 'connectRedis expects an options object with a url or a cluster')
 	}
 	rejectUnknownOptions(options, CONNECT_OPTIONS, 'connectRedis options')
 	if (options.batch !== undefined && options.batch !== false) resolveBatchOptions(options.batch)
-	if (!/^rediss?:\/\//i.test(options.url ?? '')) {
+	const nodes = options.cluster
+	if (nodes !== undefined) {
+		if (options.url !== undefined) throw new TypeError('give either url or cluster, not both')
+		if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((node) => REDIS_URL.test(node)))
+			throw new TypeError('cluster must list node URLs starting with redis:// or rediss://')
+		return connectCluster(await loadNodeRedis(), nodes, options)
+	}
+	if (!REDIS_URL.test(options.url ?? '')) {
 		const got = options.url === undefined ? ' (url is undefined: is the environment variable set?)' : ''
 		throw new TypeError(`url must start with redis:// or rediss://${got}`)
 	}
-	let redis: NodeRedisModule
-	try {
-		redis = (await import('redis')) as unknown as NodeRedisModule
-	} catch (error) {
-		const message =
-			'connectRedis needs the "redis" package (node-redis v5): install it next to @keyward/redis'
-		throw new Error(message, { cause: error })
-	}
+	const redis = await loadNodeRedis()
 	const prefix = options.prefix ?? 'keyward:'
 	const connectTimeoutMs = options.connectTimeoutMs ?? 5000
 	const onError = options.onError ?? (() => {})
@@ -133,7 +120,7 @@ export async function connectRedis(options: Readonly<ConnectRedisOptions>): Prom
 	const clients = [commands, subscriber]
 	let closing: Promise<void> | undefined
 	const close = () => {
-		closing ??= Promise.all(clients.map(shut)).then(() => {})
+		closing ??= Promise.all(clients.map((client) => shut(client))).then(() => {})
 		return closing
 	}
 	// The counter and the channel each release their share; the last one closes the connections.

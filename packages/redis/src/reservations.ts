@@ -46,6 +46,7 @@ export function resolveBatchOptions(options: Readonly<RedisBatchOptions> | boole
 /** Reserved units of one key in one period, held by this instance. */
 interface Slot {
 	readonly keyId: string
+	readonly group: string | undefined
 	readonly period: string
 	readonly key: string
 	/** Reserved here and not served yet. */
@@ -73,7 +74,7 @@ interface Slot {
 
 interface Backend {
 	run(script: Script, key: string, args: readonly string[]): Promise<unknown>
-	keyFor(keyId: string, period: string): string
+	keyFor(keyId: string, period: string, group: string | undefined): string
 	/** Expiry (epoch seconds, as text) of a period's counter. */
 	expiry(period: string): string
 }
@@ -120,8 +121,9 @@ export class Reservations {
 		period: string,
 		cost: number,
 		limit: number,
+		group: string | undefined,
 	): ConsumeResult | Promise<ConsumeResult> {
-		const slot = this.#slot(keyId, period, limit)
+		const slot = this.#slot(keyId, period, limit, group)
 		// The hot path: enough units reserved here, under a limit no higher than today's. (A release in
 		// flight has already taken its units out of `left`.)
 		if (this.#covers(slot, cost, limit)) return this.#serve(slot, cost)
@@ -141,21 +143,25 @@ export class Reservations {
 		period: string,
 		cost: number,
 	): ConsumeAllResult | Promise<ConsumeAllResult> {
-		const slots = counters.map(({ id, limit }) => this.#slot(id, period, limit))
+		const slots = counters.map(({ id, limit, group }) => this.#slot(id, period, limit, group))
 		if (this.#coversAll(slots, counters, cost)) return this.#serveAll(slots, cost)
 		if (this.#refusesOne(slots, counters, cost)) return Promise.resolve(refusal(slots))
 		return this.#slowAll(slots, counters, cost)
 	}
 
-	/** The slot of `keyId` in `period`; a slot of another period is retired (its units go back). */
-	#slot(keyId: string, period: string, limit: number): Slot {
+	/**
+	 * The slot of `keyId` in `period`; a slot of another period (or, never so with keyward, of
+	 * another group) is retired (its units go back).
+	 */
+	#slot(keyId: string, period: string, limit: number, group: string | undefined): Slot {
 		let slot = this.#slots.get(keyId)
-		if (slot === undefined || slot.period !== period) {
+		if (slot === undefined || slot.period !== period || slot.group !== group) {
 			if (slot !== undefined) this.#retire(slot)
 			slot = {
 				keyId,
+				group,
 				period,
-				key: this.#backend.keyFor(keyId, period),
+				key: this.#backend.keyFor(keyId, period, group),
 				left: 0,
 				counted: 0,
 				limit,

@@ -31,6 +31,14 @@ export interface RedisUsageCounterOptions {
 	/** Clock in epoch milliseconds, for tests. @defaultValue Date.now */
 	now?: (() => number) | undefined
 	/**
+	 * Name counters for Redis Cluster: a counter's hash tag is its group (keyward passes the owner),
+	 * so the counters of a key and of its owner share a hash slot and `consumeAll` runs as one
+	 * script. The names differ from the standalone ones (see {@link RedisUsageCounter.keyFor}), so
+	 * counts kept under the other naming are not seen. `connectRedis` sets it for a cluster.
+	 * @defaultValue false
+	 */
+	cluster?: boolean | undefined
+	/**
 	 * Count in batches: reserve units in Redis ahead of use and serve requests from them without a
 	 * round trip. Still never lets more than the limit through across all instances; near the limit
 	 * a request may be refused while other instances hold unused units (see the README for the
@@ -45,20 +53,19 @@ const COUNTER_OPTIONS: readonly (keyof RedisUsageCounterOptions)[] = [
 	'expireAt',
 	'onClose',
 	'now',
+	'cluster',
 	'batch',
 ]
 
 /**
  * Quota counters in Redis: each `consume` is one server-side script, so any number of
- * instances share a limit exactly. A counter lives in one key per key id and period,
- * `<prefix>usage:{<keyId>}:<period>` (the hash tag keeps a key's counters on one cluster slot),
- * and expires after its period. Throws when Redis fails; keyward then answers 503.
+ * instances share a limit exactly. A counter lives in one key per counter id and period (see
+ * {@link RedisUsageCounter.keyFor}) and expires after its period. Throws when Redis fails; keyward
+ * then answers 503.
  *
- * `consumeAll` (a key and its owner's shared quota) runs one script over all the counters'
- * keys. Redis Cluster runs a script only when all its keys share a hash slot, so there the
- * counters of a key and of its owner must share one. With the key names above they do not (their
- * hash tags are `{<familyId>}` and `{owner:<ownerId>}`), and `consumeAll` fails with `CROSSSLOT`:
- * owner quotas need Redis without cluster mode. `consume` works on a cluster as before.
+ * `consumeAll` (a key and its owner's shared quota) runs one script over all the counters' keys.
+ * Redis Cluster runs a script only when all its keys share a hash slot: with `cluster`, counters
+ * are named after their group (the owner), so a key's counter and its owner's always do.
  *
  * With `batch`, units are reserved in Redis ahead of use and most requests are counted without
  * a round trip; the limit still holds across instances (see {@link RedisUsageCounterOptions.batch}).
@@ -74,6 +81,7 @@ export class RedisUsageCounter implements UsageCounter {
 	readonly #onClose: (() => Promise<void>) | undefined
 	readonly #now: () => number
 	readonly #batch: Reservations | undefined
+	readonly #cluster: boolean
 	#closed: Promise<void> | undefined
 
 	constructor(options: Readonly<RedisUsageCounterOptions>) {
@@ -83,6 +91,11 @@ export class RedisUsageCounter implements UsageCounter {
 		rejectUnknownOptions(options, COUNTER_OPTIONS, 'RedisUsageCounter options')
 		this.#client = options.client
 		this.prefix = options.prefix ?? 'keyward:'
+		this.#cluster = options.cluster ?? false
+		if (this.#cluster && /[{}]/.test(this.prefix)) {
+			// A brace in the prefix would become every counter's hash tag: one slot for everything.
+			throw new TypeError('prefix must not contain { or } on Redis Cluster')
+		}
 		this.#expireAt = options.expireAt ?? defaultCounterExpiry
 		this.#onClose = options.onClose
 		this.#now = options.now ?? Date.now
@@ -93,7 +106,7 @@ export class RedisUsageCounter implements UsageCounter {
 				: new Reservations(
 						{
 							run: (script, key, args) => this.#run(script, [key], args),
-							keyFor: (keyId, period) => this.keyFor(keyId, period),
+							keyFor: (keyId, period, group) => this.keyFor(keyId, period, group),
 							expiry: (period) => this.#expiry(period),
 						},
 						batch === true ? {} : batch,
@@ -105,9 +118,17 @@ export class RedisUsageCounter implements UsageCounter {
 		return this.#batch !== undefined
 	}
 
-	/** The Redis key holding the counter of `keyId` for `period`. */
-	keyFor(keyId: string, period: string): string {
-		return `${this.prefix}usage:{${keyId}}:${period}`
+	/**
+	 * The Redis key holding the counter of `keyId` (of group `group`) for `period`:
+	 * `<prefix>usage:{<keyId>}:<period>`, whose hash tag keeps a counter's periods on one slot. With
+	 * `cluster` and a group, `<prefix>usage:{<group>}:<keyId>:<period>`, whose hash tag keeps a
+	 * group's counters on one slot; `%`, `{` and `}` in the group are written `%25`, `%7B` and
+	 * `%7D`, so that any owner id is one whole, non-empty tag.
+	 */
+	keyFor(keyId: string, period: string, group?: string | undefined): string {
+		if (!this.#cluster || group === undefined || group === '')
+			return `${this.prefix}usage:{${keyId}}:${period}`
+		return `${this.prefix}usage:{${hashTag(group)}}:${keyId}:${period}`
 	}
 
 	/** A promise of the result, or, when batched units reserved here cover the request, the result itself. */
@@ -116,9 +137,10 @@ export class RedisUsageCounter implements UsageCounter {
 		period: string,
 		cost: number,
 		limit: number,
+		group?: string | undefined,
 	): ConsumeResult | Promise<ConsumeResult> {
-		if (this.#batch !== undefined && cost > 0) return this.#batch.consume(keyId, period, cost, limit)
-		return this.#exact(keyId, period, cost, limit)
+		if (this.#batch !== undefined && cost > 0) return this.#batch.consume(keyId, period, cost, limit, group)
+		return this.#exact(keyId, period, cost, limit, group)
 	}
 
 	/**
@@ -155,13 +177,19 @@ export class RedisUsageCounter implements UsageCounter {
 		return this.#closed
 	}
 
-	async #exact(keyId: string, period: string, cost: number, limit: number): Promise<ConsumeResult> {
+	async #exact(
+		keyId: string,
+		period: string,
+		cost: number,
+		limit: number,
+		group: string | undefined,
+	): Promise<ConsumeResult> {
 		// A reservation in flight would be in the counter before it is in `unserved`.
 		if (this.#batch !== undefined) await this.#batch.settled(keyId)
 		const [allowed, counted] = pair(
 			await this.#run(
 				CONSUME,
-				[this.keyFor(keyId, period)],
+				[this.keyFor(keyId, period, group)],
 				[String(cost), String(limit), this.#expiry(period)],
 			),
 		)
@@ -177,7 +205,7 @@ export class RedisUsageCounter implements UsageCounter {
 		const [allowed, ...counted] = integers(
 			await this.#run(
 				CONSUME_ALL,
-				counters.map(({ id }) => this.keyFor(id, period)),
+				counters.map(({ id, group }) => this.keyFor(id, period, group)),
 				[String(cost), this.#expiry(period), ...counters.map(({ limit }) => String(limit))],
 			),
 			counters.length + 1,
@@ -198,4 +226,9 @@ export class RedisUsageCounter implements UsageCounter {
 	#expiry(period: string): string {
 		return String(Math.ceil(this.#expireAt(period, this.#now()).getTime() / 1000))
 	}
+}
+
+/** `group` as a hash tag: never empty, and no brace in it to end or open a tag early. */
+function hashTag(group: string): string {
+	return group.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
