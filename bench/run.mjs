@@ -1,6 +1,6 @@
 // `pnpm bench`: runs the micro, scale and HTTP suites, each in processes of its own, then writes
-// bench/RESULTS.md from their JSON in bench/.results/. Usage: node run.mjs [micro] [scale] [http]
-// (default: all three; RESULTS.md reports the latest result of every suite).
+// bench/RESULTS.md from their JSON in bench/.results/. Usage: node run.mjs [micro] [scale] [http] [inject]
+// (default: all four; RESULTS.md reports the latest result of every suite).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
@@ -13,6 +13,8 @@ const SUITES = {
 	scale: ['memory', 'postgres', 'quota'].map((section) => ({ args: ['--expose-gc', 'scale.mjs', section] })),
 	// http.mjs pins its servers and load generators itself.
 	http: [{ args: ['http.mjs'] }],
+	// inject.mjs pins its workers itself.
+	inject: [{ args: ['inject.mjs'] }],
 }
 
 const wanted = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(SUITES)

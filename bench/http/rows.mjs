@@ -241,3 +241,29 @@ export const ROWS = {
 		},
 	},
 }
+
+/**
+ * Rows the injection suite adds to take keyward's cost apart (not HTTP rows): Koa with keyward,
+ * once without usage history and lastUsedAt tracking, once with a key that has no quota (nothing
+ * counted, no RateLimit headers sent).
+ */
+export const BREAKDOWN_ROWS = {
+	'koa-keyward-no-history': {
+		framework: 'koa',
+		label: 'Koa 3 + keyward (MemoryStore, quota; history and lastUsed off)',
+		setup: async () => {
+			const keyward = createKeyward({ store: new MemoryStore(), history: false, lastUsed: false })
+			const { key } = await keyward.createKey({ owner: 'bench', scopes: ['read'], monthlyQuota: QUOTA })
+			return koaKeyward(keyward, key)
+		},
+	},
+	'koa-keyward-no-quota': {
+		framework: 'koa',
+		label: 'Koa 3 + keyward (MemoryStore, key without a quota: no counting, no RateLimit headers)',
+		setup: async () => {
+			const keyward = createKeyward({ store: new MemoryStore() })
+			const { key } = await keyward.createKey({ owner: 'bench', scopes: ['read'] })
+			return koaKeyward(keyward, key)
+		},
+	},
+}

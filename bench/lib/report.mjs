@@ -57,8 +57,20 @@ const table = (head, rows) =>
 		...rows.map((r) => `| ${r.join(' | ')} |`),
 	].join('\n')
 
+/** `mean ± half` in µs, as the injection suite measured a difference. */
+const interval = (d) => `${fixed(d.mean, 2)} ± ${fixed(d.half, 2)} µs`
+
+/**
+ * An injection target: keyward adds at most `maxUs` of CPU per request over the hand-written check.
+ * Met only when the whole 95 % interval lies below it.
+ */
+function injectTarget(inject, framework, maxUs) {
+	const d = inject?.frameworks?.[framework]?.keywardOverHandwritten
+	return d && { measured: interval(d), met: d.mean + d.half <= maxUs }
+}
+
 /** One target: `check` gets the measurements and returns `{ measured, met }`, or undefined when not measured. */
-function targets(http, micro, scale) {
+function targets(http, micro, scale, inject) {
 	const row = (name) => http?.rows?.[name]
 	const op = (name) => micro?.results?.find((r) => r.name === name)
 	const latency = (prefix) => scale.postgres?.latency?.find((r) => r.name.includes(prefix))
@@ -83,6 +95,14 @@ function targets(http, micro, scale) {
 				},
 		],
 		['Koa + keyward ≥ 0.85 × bare Koa', ratioTarget('koa-keyward', 0.85)],
+		[
+			'Koa + keyward adds ≤ 1.5 µs CPU/request more than the hand-written check (without sockets, 95 % interval)',
+			injectTarget(inject, 'koa', 1.5),
+		],
+		[
+			'Express + keyward adds ≤ 2 µs CPU/request more than the hand-written check (without sockets, 95 % interval)',
+			injectTarget(inject, 'express', 2),
+		],
 		['Fastify + keyward ≥ 0.85 × bare Fastify', ratioTarget('fastify-keyward', 0.85)],
 		['Hono on Node + keyward ≥ 0.85 × bare Hono on Node', ratioTarget('hono-keyward', 0.85)],
 		[
@@ -169,10 +189,21 @@ function targets(http, micro, scale) {
 	]
 }
 
+/** The hand-written analysis that RESULTS.md carries below the injection tables, if present. */
+async function whereTheTimeGoes() {
+	try {
+		return [(await readFile(join(benchDir, 'where-the-time-goes.md'), 'utf8')).trim(), '']
+	} catch {
+		return []
+	}
+}
+
 /** Write RESULTS.md; resolves with the suites that had no result. */
 export async function writeReport() {
-	const [micro, http, memory, postgres, quota] = await Promise.all(
-		['micro', 'http', 'scale-memory', 'scale-postgres', 'scale-quota'].map((name) => loadResult(name)),
+	const [micro, http, memory, postgres, quota, inject] = await Promise.all(
+		['micro', 'http', 'scale-memory', 'scale-postgres', 'scale-quota', 'inject'].map((name) =>
+			loadResult(name),
+		),
 	)
 	const scale = { memory, postgres, quota }
 	const missing = Object.entries({
@@ -181,6 +212,7 @@ export async function writeReport() {
 		'scale memory': memory,
 		'scale postgres': postgres,
 		'scale quota': quota,
+		inject,
 	})
 		.filter(([, value]) => value === undefined)
 		.map(([name]) => name)
@@ -204,7 +236,7 @@ export async function writeReport() {
 		'',
 		table(
 			['target', 'measured', 'met'],
-			targets(http, micro, scale).map(([label, result]) =>
+			targets(http, micro, scale, inject).map(([label, result]) =>
 				result ? [label, result.measured, result.met ? 'yes' : '**no**'] : [label, 'not measured', '—'],
 			),
 		),
@@ -232,6 +264,41 @@ export async function writeReport() {
 			),
 			'',
 		)
+	}
+	if (inject !== undefined) {
+		const s = inject.settings
+		const diff = (d) => `${interval(d)} (${d.perProcess.map((x) => fixed(x, 2)).join(' / ')})`
+		out.push(
+			'## Without sockets',
+			'',
+			`${inject.at}: each framework's complete app (the same as in the HTTP rows) called through Node's own request and response objects without a socket, in ${s.processes} processes per framework pinned to one core; each process runs ${s.blocks} rounds of ${s.requests} sequential requests per row, the rows interleaved round by round.`,
+			'CPU is user + system time per request of a round; a difference is taken between the rounds of two rows run back to back and shown as its mean with the 95 % interval of that mean over all rounds, then the mean of each process on its own.',
+			'',
+			table(
+				['framework', 'bare µs/req', 'hand-written − bare', 'keyward − bare', 'keyward − hand-written'],
+				Object.entries(inject.frameworks).map(([framework, r]) => [
+					framework,
+					fixed(r.cpuUs[`${framework}-bare`].mean, 2),
+					diff(r.handwrittenOverBare),
+					diff(r.keywardOverBare),
+					diff(r.keywardOverHandwritten),
+				]),
+			),
+			'',
+		)
+		const breakdown = Object.values(inject.frameworks).flatMap((r) => Object.values(r.breakdown ?? {}))
+		if (breakdown.length > 0) {
+			out.push(
+				'Taking keyward apart (each row against the hand-written check, in the same processes):',
+				'',
+				table(
+					['row', 'row − hand-written'],
+					breakdown.map((r) => [r.label, diff(r)]),
+				),
+				'',
+			)
+		}
+		out.push(...(await whereTheTimeGoes()))
 	}
 	if (micro !== undefined) {
 		out.push(

@@ -35,6 +35,7 @@ export {
 	resolveScopes,
 	resolveVerifyOptions,
 	scopeRefusal,
+	setHeaders,
 } from './middleware.js'
 export { rejectUnknownOptions } from './options.js'
 export {

@@ -8,6 +8,7 @@ import {
 	resolveScopes,
 	scopeRefusal,
 } from './middleware.js'
+import { requestPathOf } from './request-path.js'
 import { createSessionAuthentication, type SessionAuthentication } from './session-auth.js'
 import type { SessionBinding } from './session-http.js'
 import type { CredentialHiding, KeyInfo, RequestLike, VerifyFailure, VerifySuccess } from './types.js'
@@ -51,22 +52,25 @@ const CONTEXT: unique symbol = Symbol('keyward.context')
 
 type WithContext<C> = { [CONTEXT]?: C }
 
-const GO_ON: Promise<boolean> = Promise.resolve(true)
-
 /**
  * An adapter's `apiKeyAuth`, framework-free: options are validated at once; the function answers
  * `true` when the middleware should go on (verified, skipped, a preflight, or optional without
  * credentials) and `false` when it answered the request with a refusal. Core decides; the binding
- * translates.
+ * translates. The answer is a boolean when it is known at once (a cached key counted without I/O:
+ * most requests), else a promise of one; errors always come as a rejected promise.
  * @example
  * const authenticate = createAuthenticator(keyward, options, expressBinding)
- * return async (req, _res, next) => { if (await authenticate(req)) next() }
+ * return (req, _res, next) => {
+ *   const go = authenticate(req)
+ *   if (go === true) next()
+ *   else if (go !== false) return go.then((ok) => { if (ok) next() })
+ * }
  */
 export function createAuthenticator<C, Skip>(
 	keyward: Keyward,
 	options: Readonly<MiddlewareOptions<Skip>>,
 	binding: FrameworkBinding<C, Skip>,
-): (context: C) => Promise<boolean> {
+): (context: C) => boolean | Promise<boolean> {
 	const { optional, skip, authenticatePreflight, verify, session } = resolveMiddlewareOptions(
 		keyward,
 		options,
@@ -78,6 +82,9 @@ export function createAuthenticator<C, Skip>(
 		},
 	)
 	const sessions = session === undefined ? undefined : sessionsOf(keyward, binding, session, verify)
+	const verifyNow = requestPathOf(keyward)
+	// The client reader needs the context only to count failures (`failureLimit`).
+	const keepContext = keyward.limitsFailures !== false
 
 	function settle(context: C, req: NodeRequest, result: VerifySuccess | VerifyFailure): boolean {
 		if (result.hide !== undefined) binding.hide(context, result.hide)
@@ -93,11 +100,14 @@ export function createAuthenticator<C, Skip>(
 		return false
 	}
 
-	function verifyContext(context: C, req: NodeRequest): Promise<boolean> {
-		if ((req as unknown) !== context) (req as WithContext<C>)[CONTEXT] = context
-		if (sessions === undefined)
-			return keyward.verify(req, verify).then((result) => settle(context, req, result))
-		return sessions.fromQuery(context, req) ?? verifyWithSession(context, req, sessions)
+	function verifyContext(context: C, req: NodeRequest): boolean | Promise<boolean> {
+		if (keepContext && (req as unknown) !== context) (req as WithContext<C>)[CONTEXT] = context
+		if (sessions !== undefined)
+			return sessions.fromQuery(context, req) ?? verifyWithSession(context, req, sessions)
+		const outcome = verifyNow(req, verify)
+		// Most requests are answered here, without a promise or a closure.
+		if (!(outcome instanceof Promise)) return settle(context, req, outcome)
+		return outcome.then((result) => settle(context, req, result))
 	}
 
 	/** The key if the request carries one (it wins), else the session cookie if it carries one. */
@@ -116,9 +126,13 @@ export function createAuthenticator<C, Skip>(
 	}
 
 	return function authenticate(context) {
-		const req = binding.request(context)
-		if (!authenticatePreflight && isPreflight(req)) return GO_ON
-		return skip === undefined ? verifyContext(context, req) : skipOrVerify(context, req, skip)
+		try {
+			const req = binding.request(context)
+			if (!authenticatePreflight && isPreflight(req)) return true
+			return skip === undefined ? verifyContext(context, req) : skipOrVerify(context, req, skip)
+		} catch (error) {
+			return Promise.reject(error)
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ import { createOwnerLifecycle, type OwnerLifecycle } from './owner-lifecycle.js'
 import { OWNER_PREFIX, ownerCounterId } from './owners.js'
 import { createQuotaCalendar, type QuotaCalendar } from './quota-period.js'
 import { createRejecter } from './rejections.js'
+import { registerRequestPath } from './request-path.js'
 import { createSessionLifecycle, type SessionLifecycle } from './session-lifecycle.js'
 import { SESSION_PREFIX } from './session-records.js'
 import { createStoreBoundary, isUsageCounter } from './store-boundary.js'
@@ -263,7 +264,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		},
 	})
 
-	return {
+	const keyward: Keyward = {
 		...lifecycle,
 		...ownerLifecycle,
 		...sessionLifecycle,
@@ -296,4 +297,6 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 				if (r.status === 'rejected') events.emit('error', { error: r.reason, during: 'close' })
 		},
 	}
+	registerRequestPath(keyward, verifier.verifyNow)
+	return keyward
 }

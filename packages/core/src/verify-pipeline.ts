@@ -59,6 +59,8 @@ export interface VerifierDeps {
  */
 export interface Verifier {
 	verify(req: RequestLike, options: Readonly<VerifyOptions>, owner?: string): Promise<VerifyResult>
+	/** `verify` without a promise where none is needed; throws where `verify` rejects. */
+	verifyNow(req: RequestLike, options: Readonly<VerifyOptions>): VerifyResult | Promise<VerifyResult>
 	verifyKey(key: string, options: Readonly<VerifyOptions>, owner?: string): Promise<VerifyResult>
 	/** Verify a session token: the session, then its key exactly as `verifyKey` checks a key. */
 	verifySession(token: string, options: Readonly<VerifyOptions>): Promise<VerifyResult>
@@ -326,6 +328,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 				return Promise.reject(error)
 			}
 		},
+		verifyNow: (req, options) => verifyRequest(req, options, undefined),
 		verifyKey(key, options, owner) {
 			try {
 				return Promise.resolve(verifyWithLimits(key, options, undefined, keyOf(owner)))

@@ -5,6 +5,7 @@ import { readKeyManagementBodyFrom } from '../src/key-management-body.js'
 import { KeyManagementRefusal } from '../src/key-management-policy.js'
 import { createKeyward } from '../src/keyward.js'
 import { createLogRedactor } from '../src/log-redaction.js'
+import { setHeaders } from '../src/middleware.js'
 import type { RequestBody } from '../src/request-body.js'
 
 describe('createLogRedactor', () => {
@@ -104,5 +105,90 @@ describe('createAuthenticator with options of the adapter', () => {
 		)
 		const { options: _, ...strict } = binding
 		expect(() => createAuthenticator(keyward, options as never, strict)).toThrow(/Unknown option "client"/)
+	})
+})
+
+describe('createAuthenticator answers', () => {
+	function recorder() {
+		const seen: string[] = []
+		const binding: FrameworkBinding<NodeRequest, () => boolean> = {
+			name: 'apiKeyAuth',
+			request: (req) => req,
+			client: () => undefined,
+			skip: (skip) => skip(),
+			hide: () => undefined,
+			accept: (_req, result) => {
+				seen.push(`accept ${result.key.id}`)
+			},
+			key: () => undefined,
+			refuse: (_req, refusal) => {
+				seen.push(`refuse ${refusal.code}`)
+			},
+		}
+		return { seen, binding }
+	}
+	const request = (key: string): NodeRequest => ({ url: '/', headers: { 'x-api-key': key }, method: 'GET' })
+
+	it('a boolean at once for a key decided without I/O, a promise only where the store is asked', async () => {
+		const keyward = createKeyward()
+		const { key, info } = await keyward.createKey({ owner: 'acme', monthlyQuota: 10 })
+		const id = info.id
+		const { seen, binding } = recorder()
+		const authenticate = createAuthenticator(keyward, {}, binding)
+		// The first request reads the store; the next ones are answered from the cache, at once.
+		expect(await authenticate(request(key))).toBe(true)
+		expect(authenticate(request(key))).toBe(true)
+		expect(authenticate(request('nope'))).toBe(false)
+		expect(authenticate({ url: '/', headers: {}, method: 'GET' })).toBe(false)
+		expect(seen).toEqual([`accept ${id}`, `accept ${id}`, 'refuse malformed', 'refuse missing'])
+		await keyward.close()
+	})
+
+	it('errors always come as a rejected promise, never thrown', async () => {
+		const keyward = createKeyward()
+		const { key } = await keyward.createKey({ owner: 'acme' })
+		const { binding } = recorder()
+		const failing = {
+			...binding,
+			accept: () => {
+				throw new Error('accept failed')
+			},
+		}
+		const authenticate = createAuthenticator(keyward, {}, failing)
+		await expect(authenticate(request(key))).rejects.toThrow('accept failed')
+		// Cached now: the failure happens without I/O, and still arrives as a rejection.
+		const answer = authenticate(request(key))
+		expect(answer).toBeInstanceOf(Promise)
+		await expect(answer).rejects.toThrow('accept failed')
+		const throwingRequest = { ...binding, request: (): NodeRequest => ({}) as never }
+		await expect(createAuthenticator(keyward, {}, throwingRequest)({} as NodeRequest)).rejects.toThrow()
+		await keyward.close()
+	})
+
+	it('works with any object that has a verify, through its promise', async () => {
+		const keyward = createKeyward()
+		const { key } = await keyward.createKey({ owner: 'acme' })
+		const wrapped = { ...keyward, verify: keyward.verify }
+		const { seen, binding } = recorder()
+		const authenticate = createAuthenticator(wrapped, {}, binding)
+		const answer = authenticate(request(key))
+		expect(answer).toBeInstanceOf(Promise)
+		expect(await answer).toBe(true)
+		expect(seen).toHaveLength(1)
+		await keyward.close()
+	})
+})
+
+describe('setHeaders', () => {
+	it('sets every header on the response with setHeader', () => {
+		const set: [string, string][] = []
+		setHeaders(
+			{ setHeader: (name, value) => set.push([name, value]) },
+			{ RateLimit: 'a', 'RateLimit-Policy': 'b' },
+		)
+		expect(set).toEqual([
+			['RateLimit', 'a'],
+			['RateLimit-Policy', 'b'],
+		])
 	})
 })

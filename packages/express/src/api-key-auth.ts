@@ -7,6 +7,7 @@ import {
 	type MiddlewareOptions,
 	refusalBody,
 	type SessionBinding,
+	setHeaders,
 } from '@keyward/core/adapter'
 import type { Request, RequestHandler, Response } from 'express'
 
@@ -54,7 +55,8 @@ const express: FrameworkBinding<Request, Skip> = {
 	hide: hideCredentials,
 	accept(req, result) {
 		req.apiKey = result.key
-		req.res?.set(result.headers)
+		// Straight to Node's response: Express's `res.set` only adds Content-Type handling.
+		if (req.res !== undefined) setHeaders(req.res, result.headers)
 	},
 	key: (req) => req.apiKey,
 	refuse(req, refusal) {
@@ -86,8 +88,11 @@ const express: FrameworkBinding<Request, Skip> = {
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): RequestHandler {
 	const authenticate = createAuthenticator(keyward, options, express)
-	return async function apiKeyAuthMiddleware(req, _res, next) {
-		if (await authenticate(req)) next()
+	return function apiKeyAuthMiddleware(req, _res, next) {
+		const go = authenticate(req)
+		// A cached key is decided at once: `next()` without waiting for a promise.
+		if (go === true) next()
+		else if (go !== false) return go.then((ok) => (ok ? next() : undefined))
 	}
 }
 

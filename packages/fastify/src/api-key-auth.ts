@@ -77,9 +77,10 @@ const fastify: FrameworkBinding<FastifyReply, SkipRequest> = {
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): KeywardHook {
 	const authenticate = createAuthenticator(keyward, options, fastify)
 	return function apiKeyAuthHook(_request, reply, done) {
-		authenticate(reply).then((authenticated) => {
-			if (authenticated) done()
-		}, done)
+		const go = authenticate(reply)
+		// A cached key is decided at once: `done()` without waiting for a promise.
+		if (go === true) done()
+		else if (go !== false) go.then((ok) => (ok ? done() : undefined), done)
 	}
 }
 

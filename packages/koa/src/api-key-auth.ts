@@ -7,6 +7,7 @@ import {
 	type MiddlewareOptions,
 	refusalBody,
 	type SessionBinding,
+	setHeaders,
 } from '@keyward/core/adapter'
 import type { Context, Middleware } from 'koa'
 
@@ -18,6 +19,9 @@ declare module 'koa' {
 }
 
 type Skip = (ctx: Context) => boolean | Promise<boolean>
+
+/** What the middleware returns for a request it answered itself. */
+const ANSWERED: Promise<void> = Promise.resolve()
 
 /**
  * Options of {@link apiKeyAuth}: `scopes`, `hideCredentials` and `cost` of core's `verify`, plus
@@ -54,7 +58,8 @@ const koa: FrameworkBinding<Context, Skip> = {
 	hide: hideCredentialsInKoa,
 	accept(ctx, result) {
 		ctx.state.apiKey = result.key
-		ctx.set(result.headers)
+		// Straight to Node's response: Koa's `ctx.set` only adds checks that cannot fail before `next()`.
+		setHeaders(ctx.res, result.headers)
 	},
 	key: (ctx) => ctx.state.apiKey,
 	refuse(ctx, refusal) {
@@ -89,8 +94,12 @@ const koa: FrameworkBinding<Context, Skip> = {
  */
 export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions> = {}): Middleware {
 	const authenticate = createAuthenticator(keyward, options, koa)
-	return async function apiKeyAuthMiddleware(ctx, next) {
-		if (await authenticate(ctx)) await next()
+	return function apiKeyAuthMiddleware(ctx, next) {
+		const go = authenticate(ctx)
+		// A cached key is decided at once: no promise of our own in front of `next()`.
+		if (go === true) return next()
+		if (go === false) return ANSWERED
+		return go.then((ok) => (ok ? next() : undefined))
 	}
 }
 

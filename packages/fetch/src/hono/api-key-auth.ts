@@ -80,7 +80,8 @@ export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions
 	if (typeof client !== 'function') throw new KeywardError('invalid_option', 'client must be a function')
 	const authenticate = createAuthenticator(keyward, options, honoBinding(client))
 	return async function apiKeyAuthMiddleware(c, next) {
-		if (await authenticate(newViewOf(c))) await next()
+		const go = authenticate(newViewOf(c))
+		if (go === true || (go !== false && (await go))) await next()
 	}
 }
 
