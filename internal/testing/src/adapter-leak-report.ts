@@ -6,6 +6,7 @@ import type { LeakedKey, LeakReportOptions } from '@keyward/core/management'
 import { generateKey } from '@keyward/core/testing'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tamper } from './adapter-harness.js'
 import type { HeaderReader } from './adapter-key-router.js'
 import { sendEndlessBody } from './endless-body.js'
 import { type ReportKeyServer, startReportKeyServer } from './report-keys.js'
@@ -115,10 +116,9 @@ export function describeLeakReportHandler(adapter: LeakReportAdapter): void {
 			const revoked = await create()
 			const revokedAt = (await keyward.revokeKey(revoked)).revokedAt
 			const audited = (await store.listAudit()).length
-			const last = live.key.at(-1) === 'A' ? 'B' : 'A'
 			const tokens = [
 				revoked,
-				`${live.key.slice(0, -1)}${last}`,
+				tamper(live.key),
 				live.info.id,
 				live.info.id.slice(0, 6),
 				generateKey('kw'),

@@ -10,7 +10,7 @@ import {
 import type { MiddlewareOptions, SessionCookieOptions } from '@keyward/core/adapter'
 import request from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHALLENGE } from './adapter-harness.js'
+import { CHALLENGE, tamper } from './adapter-harness.js'
 
 /** What the apps of {@link describeAdapterSessions} are built with. */
 export interface SessionAppOptions {
@@ -316,7 +316,7 @@ export function describeAdapterSessions(adapter: SessionAdapter): void {
 
 			const bad = seen(
 				await request(app)
-					.get(`/api/items?api_key=${key.slice(0, -1)}A`)
+					.get(`/api/items?api_key=${tamper(key)}`)
 					.set(navigate),
 			)
 			expectCode(bad, 'malformed')

@@ -202,7 +202,13 @@ describe('sessions: requests with a session', () => {
 		const { key } = await keyward.createKey({ owner: 'acme' })
 		const { token } = started(await keyward.createSession(key, { lifetimeMs: 60_000 }))
 		const invalid = { status: 401, code: 'invalid_session', detail: 'Session is invalid or has ended' }
-		for (const junk of ['', 'kws_x', `${token.slice(0, -1)}A`, key, 'kw_x'.repeat(500)])
+		for (const junk of [
+			'',
+			'kws_x',
+			`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`,
+			key,
+			'kw_x'.repeat(500),
+		])
 			expect(await counted.verifySession(junk)).toMatchObject(invalid)
 		expect(lookups).toBe(0)
 		const stranger = createKeyward()
