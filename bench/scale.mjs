@@ -111,9 +111,9 @@ if (section === 'postgres' && (await reachable(pgUrl, 5432))) {
 		const started = performance.now()
 		// One statement fills the table: SHA-256 hashes like keyward's, of keys nobody holds.
 		await store.client.query(
-			`INSERT INTO ${t.keys} (id, hash, owner, name, note, scopes, created_at, monthly_quota, metadata)
-			 SELECT 'f' || lpad(g::text, 11, '0'), encode(sha256(('filler-' || g)::bytea), 'hex'), 'owner' || (g % 1000),
-			        NULL, NULL, '{read}', now(), NULL, '{}'::jsonb
+			`INSERT INTO ${t.keys} (id, family_id, hash, owner, name, note, scopes, created_at, monthly_quota, metadata)
+			 SELECT 'f' || lpad(g::text, 11, '0'), 'f' || lpad(g::text, 11, '0'), encode(sha256(('filler-' || g)::bytea), 'hex'),
+			        'owner' || (g % 1000), NULL, NULL, '{read}', now(), NULL, '{}'::jsonb
 			 FROM generate_series(1, $1::int) AS g`,
 			[KEYS - real],
 		)
