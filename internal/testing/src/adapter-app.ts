@@ -7,7 +7,8 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { KeyInfo, Keyward } from '@keyward/core'
-import type { MiddlewareOptions } from '@keyward/core/adapter'
+import type { MiddlewareOptions, SessionCookieOptions } from '@keyward/core/adapter'
+import type { LeakReportOptions } from '@keyward/core/management'
 import { expect } from 'vitest'
 
 /** `apiKeyAuth`'s options in either adapter: core's `VerifyOptions` and what only a middleware decides. */
@@ -46,6 +47,19 @@ export interface AuthExports<M, Skip> {
 	apiKeyAuth: (keyward: Keyward, options?: Readonly<AuthOptions<Skip>>) => M
 	requireScopes: (...scopes: string[]) => M
 }
+
+/**
+ * Everything the Express and Koa adapters export for a user, typed alike: `M` is the framework's
+ * middleware, `Skip` the type of `skip`, `C` what its handlers get (Express `req`, Koa `ctx`).
+ */
+export interface NodeAdapterExports<M, Skip, C> extends AuthExports<M, Skip> {
+	leakReportHandler: (keyward: Keyward, options: Readonly<LeakReportOptions<C>>) => M
+	sessionLogin: (keyward: Keyward, options?: Readonly<SessionCookieOptions>) => M
+	sessionLogout: (keyward: Keyward, options?: Readonly<SessionCookieOptions>) => M
+}
+
+/** The names of {@link NodeAdapterExports}. */
+export type NodeAdapterFunction = keyof NodeAdapterExports<unknown, unknown, unknown>
 
 /** How an adapter builds and serves its authentication middleware. The suites call its members unbound. */
 export interface AppBuilder<M, Skip> extends AuthExports<M, Skip> {

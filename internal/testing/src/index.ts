@@ -6,6 +6,8 @@ export {
 	type AuthOptions,
 	expectUrls,
 	mentions,
+	type NodeAdapterExports,
+	type NodeAdapterFunction,
 	type RequestView,
 	type Seen,
 	type UrlForm,

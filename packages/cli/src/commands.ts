@@ -1,4 +1,5 @@
-import { isKeywardError, type KeyInfo, type KeyUsage, type Keyward } from '@keyward/core'
+import { isKeywardError, type KeyInfo, type Keyward } from '@keyward/core'
+import type { KeyUsage } from '@keyward/core/management'
 import type { AuditLog } from './database.js'
 import { formatDuration } from './duration.js'
 import { UserError } from './errors.js'

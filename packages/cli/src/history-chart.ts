@@ -1,4 +1,4 @@
-import type { UsageHistory } from '@keyward/core'
+import type { UsageHistory } from '@keyward/core/management'
 
 /** Characters of the longest bar. */
 const WIDTH = 40

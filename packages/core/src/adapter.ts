@@ -1,9 +1,4 @@
-export {
-	createAuthenticator,
-	createScopeGuard,
-	type FrameworkBinding,
-	type NodeRequest,
-} from './authenticator.js'
+export { createAuthenticator, createScopeGuard } from './authenticator.js'
 export {
 	cookieValues,
 	isLocalPlainHttp,
@@ -17,6 +12,7 @@ export {
 	type RequestCopies,
 } from './credential-hiding.js'
 export { isSameOriginRequest, type SameOriginCheck } from './cross-site.js'
+export type { FrameworkBinding } from './framework-binding.js'
 export {
 	type BodySource,
 	KEY_MANAGEMENT_BODY_LIMIT,
@@ -50,4 +46,4 @@ export { SCOPE_PATTERN, scopeGrants } from './scopes.js'
 export { createSessionLogin, createSessionLogout } from './session-endpoints.js'
 export type { SessionAnswer, SessionBinding } from './session-http.js'
 export type { SessionAuthOptions, SessionCookieOptions } from './session-options.js'
-export type { CredentialHiding } from './types.js'
+export type { CredentialHiding, NodeRequest } from './types.js'

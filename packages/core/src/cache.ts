@@ -1,21 +1,9 @@
 import { LRUCache } from 'lru-cache'
+import type { CacheOptions } from './cache-options.js'
 import type { OwnerEntry } from './owner-cache.js'
 import type { RateLimitPolicy } from './rate-limit-headers.js'
 import type { CounterLimit } from './store-types.js'
 import type { KeyInfo, VerifiedKey, VerifySuccess } from './types.js'
-
-/** Cache sizing and lifetimes. */
-export interface CacheOptions {
-	/** Most keys kept. @defaultValue 10000 */
-	max?: number | undefined
-	/**
-	 * How long a verified record is trusted before it is read again: the worst-case staleness for
-	 * changes made by another process when no invalidation channel is configured. @defaultValue 30000
-	 */
-	ttlMs?: number | undefined
-	/** How long an unknown hash is remembered as unknown. @defaultValue 5000 */
-	negativeTtlMs?: number | undefined
-}
 
 /** What the hot path needs of a key, computed once per cache fill and owner change. */
 export interface CachedKey {

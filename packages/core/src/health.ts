@@ -1,5 +1,5 @@
 import { KeywardError } from './errors.js'
-import type { HistoryStatus } from './history-recorder.js'
+import type { HistoryStatus } from './history-types.js'
 import type { QuotaCalendar } from './quota-period.js'
 import { redactText } from './redact.js'
 import { isConsumeResult } from './store-boundary.js'

@@ -1,5 +1,6 @@
 import type { ErrorReporter } from './error-reports.js'
 import {
+	type HistoryStatus,
 	USAGE_OUTCOMES,
 	type UsageHistoryRange,
 	type UsageHistoryRow,
@@ -51,18 +52,6 @@ export interface HistoryRecorderDeps {
 	ownerOf(id: string): string | undefined
 	/** The owner of key `id` from the key store; `null` when the key is gone. */
 	findOwner(id: string): Promise<string | null>
-}
-
-/** State of the recorder, for `health()`. */
-export interface HistoryStatus {
-	/** Whether verifications are counted. */
-	readonly enabled: boolean
-	/** (hour, key) counters waiting to be written. */
-	readonly pending: number
-	/** Verifications not counted since start, because `maxPending` counters were waiting. */
-	readonly dropped: number
-	/** When a flush last wrote everything it had (the keyward's clock); `null` before. */
-	readonly lastFlushAt: Date | null
 }
 
 /** Counts verifications in memory by hour, key and outcome, and writes them in batches. */

@@ -126,3 +126,15 @@ export function isUsageHistoryStore(store: unknown): store is UsageHistoryStore 
 		typeof s.pruneUsage === 'function'
 	)
 }
+
+/** State of the recorder, for `health()`. */
+export interface HistoryStatus {
+	/** Whether verifications are counted. */
+	readonly enabled: boolean
+	/** (hour, key) counters waiting to be written. */
+	readonly pending: number
+	/** Verifications not counted since start, because `maxPending` counters were waiting. */
+	readonly dropped: number
+	/** When a flush last wrote everything it had (the keyward's clock); `null` before. */
+	readonly lastFlushAt: Date | null
+}

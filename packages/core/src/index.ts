@@ -1,11 +1,9 @@
-export type { CacheOptions } from './cache.js'
+export type { CacheOptions } from './cache-options.js'
 export { isKeywardError, KeywardError, type KeywardErrorCode } from './errors.js'
 export type { KeywardEvents } from './events.js'
 export type { ExtractOptions, ExtractSettings } from './extract.js'
 export type { FailureLimitOptions } from './failure-limiter.js'
 export type { Pepper } from './hash.js'
-export type { HealthReport } from './health.js'
-export type { UsageHistory, UsageHistoryQuery } from './history-types.js'
 export {
 	type KeyPatternFlavor,
 	keyPattern,
@@ -13,15 +11,7 @@ export {
 	parseKey,
 } from './key-format.js'
 export { createKeyward, type Keyward } from './keyward.js'
-export type {
-	CreatedKey,
-	CreateKeyInput,
-	CreateKeyLimits,
-	KeyUsage,
-	RotatedKey,
-	RotateKeyOptions,
-	UpdateKeyInput,
-} from './lifecycle-types.js'
+export type { CreatedKey, CreateKeyInput, RotatedKey } from './lifecycle-types.js'
 export type { LifetimePolicy } from './lifetime.js'
 export { MemoryStore } from './memory-store.js'
 export type { KeywardOptions } from './options.js'
@@ -29,7 +19,7 @@ export type { QuotaPeriodOptions } from './quota-period.js'
 export { redactHeaders, redactText, redactUrl } from './redact.js'
 export { checkScopes } from './scopes.js'
 export { type ApiKeySecurityScheme, securitySchemes } from './security-schemes.js'
-export type { CreateSessionOptions, CreateSessionResult, SessionOptions } from './session-types.js'
+export type { SessionOptions } from './session-types.js'
 export type { KeyStore, UsageCounter } from './store-types.js'
 export type {
 	HideCredentials,

@@ -275,9 +275,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		},
 		verify: (req, verifyOptions = NO_OPTIONS) => verifier.verify(req, verifyOptions),
 		verifyKey: (key, verifyOptions = NO_OPTIONS) => verifier.verifyKey(key, verifyOptions),
-		evict(id) {
-			forget(id)
-		},
+		evict: (id) => forget(id),
 		hideQueryCredentials: extract.stripQuery,
 		on(name, listener) {
 			return events.on(name, listener)

@@ -18,6 +18,7 @@ import type { QuotaCalendar } from './quota-period.js'
 import {
 	checkFields,
 	checkKeyScopes,
+	checkLimit,
 	checkMetadata,
 	checkQuota,
 	checkText,
@@ -57,14 +58,6 @@ const ID_LIKE = /^[0-9A-Za-z]{4,64}$/
 const notFound = () => new KeywardError('key_not_found', 'No such key')
 const invalid = (message: string) => new KeywardError('invalid_argument', message)
 
-function checkLimit(value: unknown, name: string, min: number): number | undefined {
-	if (value === undefined) return undefined
-	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-		throw invalid(`${name} must be an integer of at least ${min}`)
-	}
-	return value
-}
-
 /** The key-management half of a keyward. */
 export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 	const { store, boundary, hasher, events, now } = deps
@@ -88,15 +81,13 @@ export function createLifecycle(deps: LifecycleDeps): KeyLifecycle {
 		if (typeof idOrKey !== 'string' || idOrKey.length === 0) {
 			throw invalid('Expected a key id, id prefix, hint or key')
 		}
-		if (parseKey(idOrKey, deps.prefix) !== null) {
-			const record = await byHashes(hasher.candidates(idOrKey))
-			if (record === null) throw notFound()
-			return record
-		}
-		const legacyHashes = deps.legacyHashes(idOrKey)
-		if (legacyHashes !== undefined) {
-			const record = await byHashes(legacyHashes)
+		// A keyward key is found by its hash or not at all; a legacy one may also be an id or hint.
+		const isKey = parseKey(idOrKey, deps.prefix) !== null
+		const hashes = isKey ? hasher.candidates(idOrKey) : deps.legacyHashes(idOrKey)
+		if (hashes !== undefined) {
+			const record = await byHashes(hashes)
 			if (record !== null) return record
+			if (isKey) throw notFound()
 		}
 		const idLike = ID_LIKE.test(idOrKey)
 		if (idLike) {

@@ -8,6 +8,8 @@ export {
 	type LineWritable,
 } from './audit.js'
 export { type AuditContext, withAuditContext } from './audit-context.js'
+export type { HealthReport } from './health.js'
+export type { UsageHistory, UsageHistoryQuery } from './history-types.js'
 export type { ImportedKey, ImportKeyInput, ImportKeyOptions } from './key-import.js'
 export {
 	createKeyManager,
@@ -45,5 +47,17 @@ export { GITHUB_REPORT_KEYS_URL, type ReportKeysOptions } from './leak-report-ke
 export type { LeakReportOptions } from './leak-report-options.js'
 export type { LeakedKey, LeakLocation } from './leak-revocation.js'
 export type { LegacyFormat, LegacyFormatOption } from './legacy-format.js'
-export type { CreatedSession, EndSessionOptions, SessionInfo } from './session-types.js'
+export type {
+	CreateKeyLimits,
+	KeyUsage,
+	RotateKeyOptions,
+	UpdateKeyInput,
+} from './lifecycle-types.js'
+export type {
+	CreatedSession,
+	CreateSessionOptions,
+	CreateSessionResult,
+	EndSessionOptions,
+	SessionInfo,
+} from './session-types.js'
 export type { AuditAction, AuditEntry, AuditQuery, AuditStamp } from './store-types.js'

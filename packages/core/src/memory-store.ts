@@ -1,5 +1,6 @@
 import { KeywardError } from './errors.js'
 import type { UsageHistoryRange, UsageHistoryRow, UsageHistoryStore } from './history-types.js'
+import { addTo, copy, copyOwner, type IdIndex, idsIn, newestFirst, removeFrom } from './memory-helpers.js'
 import { MemoryUsageHistory } from './memory-history.js'
 import { MemoryAuditTrail, MemoryCounters, MemorySessions } from './memory-parts.js'
 import { isActiveAt, isInactiveAt, isInGrace } from './records.js'
@@ -22,16 +23,6 @@ import type {
 } from './store-types.js'
 import type { ConsumeResult, KeyPatch, KeyRecord, OwnerInfo, OwnerPatch } from './types.js'
 
-function copy(record: KeyRecord): KeyRecord {
-	const scopes = record.scopes === 'inherit' ? 'inherit' : [...record.scopes]
-	return { ...record, scopes, metadata: structuredClone(record.metadata) }
-}
-
-function newestFirst(a: KeyRecord, b: KeyRecord): number {
-	// The id breaks ties so the order is stable.
-	return b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1)
-}
-
 /**
  * In-process {@link KeyStore} and {@link UsageCounter}: the default store, for tests, demos and
  * single-process services. Returns copies, so callers cannot change what it holds. Every
@@ -43,8 +34,8 @@ function newestFirst(a: KeyRecord, b: KeyRecord): number {
 export class MemoryStore implements KeyStore, UsageCounter, UsageHistoryStore {
 	readonly #byId = new Map<string, KeyRecord>()
 	readonly #idByHash = new Map<string, string>()
-	readonly #idsByOwner = new Map<string, Set<string>>()
-	readonly #idsByHint = new Map<string, Set<string>>()
+	readonly #idsByOwner: IdIndex = new Map()
+	readonly #idsByHint: IdIndex = new Map()
 	readonly #owners = new Map<string, OwnerInfo>()
 	readonly #counters = new MemoryCounters()
 	readonly #audit = new MemoryAuditTrail()
@@ -86,9 +77,9 @@ export class MemoryStore implements KeyStore, UsageCounter, UsageHistoryStore {
 	}
 
 	async findByHint(hint: string, limit: number): Promise<KeyRecord[]> {
-		const ids = this.#idsByHint.get(hint)
-		if (ids === undefined) return []
-		return [...ids].slice(0, limit).map((id) => copy(this.#byId.get(id) as KeyRecord))
+		return idsIn(this.#idsByHint, hint)
+			.slice(0, limit)
+			.map((id) => copy(this.#byId.get(id) as KeyRecord))
 	}
 
 	async list(query: { owner?: string | undefined }): Promise<KeyRecord[]> {
@@ -264,9 +255,7 @@ export class MemoryStore implements KeyStore, UsageCounter, UsageHistoryStore {
 	}
 
 	#ownerRecords(owner: string): KeyRecord[] {
-		const ids = this.#idsByOwner.get(owner)
-		if (ids === undefined) return []
-		return [...ids].map((id) => this.#byId.get(id) as KeyRecord)
+		return idsIn(this.#idsByOwner, owner).map((id) => this.#byId.get(id) as KeyRecord)
 	}
 
 	#put(record: KeyRecord): void {
@@ -292,28 +281,5 @@ export class MemoryStore implements KeyStore, UsageCounter, UsageHistoryStore {
 		previousKeyId: string | null = null,
 	): void {
 		this.#audit.note(action, { keyId: record.id, owner: record.owner }, at, stamp, previousKeyId)
-	}
-}
-
-function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
-	let ids = index.get(key)
-	if (ids === undefined) {
-		ids = new Set()
-		index.set(key, ids)
-	}
-	ids.add(id)
-}
-
-function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
-	const ids = index.get(key)
-	ids?.delete(id)
-	if (ids?.size === 0) index.delete(key)
-}
-
-function copyOwner(owner: OwnerInfo): OwnerInfo {
-	return {
-		...owner,
-		scopes: owner.scopes === null ? null : [...owner.scopes],
-		metadata: structuredClone(owner.metadata),
 	}
 }

@@ -1,4 +1,4 @@
-import type { CacheOptions } from './cache.js'
+import type { CacheOptions } from './cache-options.js'
 import { KeywardError } from './errors.js'
 import type { ExtractOptions } from './extract.js'
 import type { FailureLimitOptions } from './failure-limiter.js'

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { CacheOptions } from './cache.js'
+import type { CacheOptions } from './cache-options.js'
 import type { OwnerInfo } from './types.js'
 
 /** What an instance knows of one owner: its record, or that it has none. */

@@ -193,3 +193,12 @@ export function checkFields(value: unknown, where: keyof typeof FIELDS): void {
 	const message = unknownOptionMessage(value, FIELDS[where], where)
 	if (message !== undefined) throw new KeywardError('invalid_argument', message)
 }
+
+/** An optional integer limit of at least `min` (`maxKeys`, ...); `invalid_argument` otherwise. */
+export function checkLimit(value: unknown, name: string, min: number): number | undefined {
+	if (value === undefined) return undefined
+	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+		throw new KeywardError('invalid_argument', `${name} must be an integer of at least ${min}`)
+	}
+	return value
+}

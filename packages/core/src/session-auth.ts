@@ -1,4 +1,4 @@
-import type { FrameworkBinding, NodeRequest } from './authenticator.js'
+import type { FrameworkBinding } from './framework-binding.js'
 import type { Keyward } from './keyward.js'
 import { sessionRefusal } from './session-endpoints.js'
 import { crossSiteRefusal, isNavigation, type SessionBinding, sameOriginLocation } from './session-http.js'
@@ -8,7 +8,7 @@ import {
 	sessionCookie,
 	sessionTokens,
 } from './session-options.js'
-import type { VerifyFailure, VerifyOptions } from './types.js'
+import type { NodeRequest, VerifyFailure, VerifyOptions } from './types.js'
 import { REJECTIONS } from './wire.js'
 
 /** The session parts of an adapter's `apiKeyAuth`. */

@@ -8,7 +8,6 @@ import { isSessionToken } from './session-token.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore } from './store-types.js'
 import type { VerifyFailure, VerifyResult } from './types.js'
-import type { CheckText } from './verify-pipeline.js'
 
 /** What the session step of the request path needs. */
 export interface SessionCheckDeps {
@@ -33,6 +32,13 @@ export interface SessionCheckDeps {
 		nowMs: number,
 	): VerifyResult | Promise<VerifyResult>
 }
+
+/** One kind of credential, checked: a key's text, or a session's token. */
+export type CheckText = (
+	text: string,
+	scopes: readonly string[] | undefined,
+	cost: number,
+) => VerifyResult | Promise<VerifyResult>
 
 /**
  * The session step of the request path: the token's format (no store access for a made-up one),

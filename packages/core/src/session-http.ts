@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http'
-import type { NodeRequest } from './authenticator.js'
 import { isSameOriginRequest } from './cross-site.js'
 import { isJsonMediaType, mediaTypeOf } from './request-body.js'
 import type { ResolvedSessionOptions } from './session-options.js'
-import type { VerifyFailure } from './types.js'
+import type { NodeRequest, VerifyFailure } from './types.js'
 import { REJECTIONS } from './wire.js'
 
 /** An answer of the session machinery, for a binding to write. */

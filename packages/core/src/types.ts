@@ -80,6 +80,9 @@ export interface RequestLike {
 	rawHeaders?: readonly string[] | undefined
 }
 
+/** A Node request as an adapter hands it to core: headers, URL, raw headers and method. */
+export type NodeRequest = RequestLike & { method?: string | undefined }
+
 /** Quota state after a successful verification: of the key's own limit, or of its owner's when that is the tighter one. */
 export interface QuotaState {
 	/** Requests allowed in the current period. */

@@ -14,7 +14,7 @@ import type { QuotaCalendar } from './quota-period.js'
 import { createRecordLoader, deriveUnderOwner } from './record-loader.js'
 import type { Rejecter } from './rejections.js'
 import { hasScopes } from './scopes.js'
-import { createSessionCheck } from './session-check.js'
+import { type CheckText, createSessionCheck } from './session-check.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore, UsageCounter } from './store-types.js'
 import type {
@@ -25,6 +25,7 @@ import type {
 	VerifyOptions,
 	VerifyResult,
 } from './types.js'
+import { createVerifyLimits } from './verify-limits.js'
 import type { VerifyObserver } from './verify-observer.js'
 
 /** What the request path needs from the keyward that wires it. */
@@ -68,13 +69,6 @@ export interface Verifier {
 	cacheEntry(record: KeyRecord): CachedKey
 }
 
-/** One kind of credential, checked: a key's text, or a session's token. */
-export type CheckText = (
-	text: string,
-	scopes: readonly string[] | undefined,
-	cost: number,
-) => VerifyResult | Promise<VerifyResult>
-
 /**
  * The request path: extract -> format check -> hash -> cache -> store -> checks -> quota. On a
  * cached key everything up to the quota runs synchronously, so a verification settles without a
@@ -88,6 +82,12 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	const ownersInflight = new Map<string, Promise<OwnerEntry>>()
 	const unavailable = (cause: unknown, keyId: string) => observer.unavailable(cause, 'count_quota', keyId)
 	const countQuota = createQuotaCounter({ usage, calendar, reject, guard, lastUsed, unavailable })
+	const { clientOf, throttled, finish, refuseCredentials } = createVerifyLimits({
+		limiter,
+		reject,
+		observer,
+		now,
+	})
 	/** The clock reading of the latest verification, so that observing it reads the clock no more. */
 	let verifiedAt = 0
 
@@ -99,40 +99,30 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	): VerifyResult | Promise<VerifyResult> {
 		const keyEnv = keyEnvironment(key, deps.prefix)
 		if (keyEnv === false) {
-			return legacy === undefined ? reject('malformed') : verifyLegacyText(key, scopes, cost, owner)
+			// Not keyward's format: a key of a configured legacy format goes on to the store (it has no
+			// checksum to check and no environment marker); anything else is malformed.
+			if (legacy?.match(key) === undefined) return reject('malformed')
+			return lookUp(key, scopes, cost, owner, true)
 		}
 		if (keyEnv !== deps.environment) return reject('wrong_environment')
-		const nowMs = now()
-		verifiedAt = nowMs
-		const hash = hasher.hash(key)
-		const entry = cache.get(hash, nowMs)
-		if (observer.countsLookups) observer.cacheLookup(entry !== undefined)
-		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs, owner)
-		return records.load(key, hash, nowMs).then(
-			(loaded) => checkRecord(loaded, scopes, cost, nowMs, owner),
-			(error: unknown) => observer.unavailable(error, 'find_key'),
-		)
+		return lookUp(key, scopes, cost, owner, false)
 	}
 
-	/**
-	 * A key that is not of keyward's format: one of a configured legacy format goes on to the
-	 * store (no checksum to check; it has no environment marker, so the environment check does not
-	 * apply), anything else is malformed.
-	 */
-	function verifyLegacyText(
+	/** Hash, cache, store: the record of a key whose format passed, then its checks. */
+	function lookUp(
 		key: string,
 		scopes: readonly string[] | undefined,
 		cost: number,
 		owner: string | undefined,
+		legacyFormat: boolean,
 	): VerifyResult | Promise<VerifyResult> {
-		if (legacy?.match(key) === undefined) return reject('malformed')
 		const nowMs = now()
 		verifiedAt = nowMs
 		const hash = hasher.hash(key)
 		const entry = cache.get(hash, nowMs)
 		if (observer.countsLookups) observer.cacheLookup(entry !== undefined)
 		if (entry !== undefined) return checkRecord(entry, scopes, cost, nowMs, owner)
-		return records.load(key, hash, nowMs, true).then(
+		return records.load(key, hash, nowMs, legacyFormat).then(
 			(loaded) => checkRecord(loaded, scopes, cost, nowMs, owner),
 			(error: unknown) => observer.unavailable(error, 'find_key'),
 		)
@@ -201,13 +191,6 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		return pending
 	}
 
-	/** The client as the failure limiter knows it; read only when a limit is configured. */
-	function clientOf(options: Readonly<VerifyOptions>, req: RequestLike | undefined): string | undefined {
-		if (limiter === undefined) return undefined
-		const client = options.client
-		return typeof client === 'function' ? (req === undefined ? undefined : client(req)) : client
-	}
-
 	const verifySessionText = createSessionCheck({
 		store,
 		hasher,
@@ -255,45 +238,6 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		return outcome.then((result) => finish(result, client, started, timed, at))
 	}
 
-	/** What follows a verification: the failure limiter, then history, metrics and events. */
-	function finish(
-		result: VerifyResult,
-		client: string | undefined,
-		started: number,
-		timed: boolean,
-		nowMs: number,
-	): VerifyResult {
-		if (client !== undefined && !result.ok) limiter?.record(client, result.code, now())
-		observer.finish(result, started, timed, nowMs)
-		return result
-	}
-
-	/** The refusal for a client over its failure limit, or `undefined` when it may try. */
-	function throttled(client: string): VerifyResult | undefined {
-		const waitMs = limiter?.blockedFor(client, now()) ?? 0
-		if (waitMs === 0) return undefined
-		const result = reject('too_many_failures', {
-			'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))),
-		})
-		observer.refused(result)
-		return result
-	}
-
-	/** The refusal of a request without a usable key: none, an unusable one, or several. */
-	function refuseCredentials(
-		kind: 'none' | 'malformed' | 'ambiguous',
-		options: Readonly<VerifyOptions>,
-		req: RequestLike,
-	): VerifyResult {
-		const client = kind === 'none' ? undefined : clientOf(options, req)
-		const blocked = client === undefined ? undefined : throttled(client)
-		if (blocked !== undefined) return blocked
-		const result = reject(kind === 'none' ? 'missing' : kind)
-		if (client !== undefined) limiter?.record(client, result.code, now())
-		observer.refused(result)
-		return result
-	}
-
 	/** Extract, verify, and report what to hide; the request itself is never edited. */
 	function verifyRequest(
 		req: RequestLike,
@@ -321,32 +265,25 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	}
 
 	return {
-		verify(req, options, owner) {
-			try {
-				return Promise.resolve(verifyRequest(req, options, owner))
-			} catch (error) {
-				return Promise.reject(error)
-			}
-		},
+		verify: (req, options, owner) => promised(() => verifyRequest(req, options, owner)),
 		verifyNow: (req, options) => verifyRequest(req, options, undefined),
-		verifyKey(key, options, owner) {
-			try {
-				return Promise.resolve(verifyWithLimits(key, options, undefined, keyOf(owner)))
-			} catch (error) {
-				return Promise.reject(error)
-			}
-		},
-		verifySession(token, options) {
-			try {
-				return Promise.resolve(verifyWithLimits(token, options, undefined, verifySessionText))
-			} catch (error) {
-				return Promise.reject(error)
-			}
-		},
+		verifyKey: (key, options, owner) =>
+			promised(() => verifyWithLimits(key, options, undefined, keyOf(owner))),
+		verifySession: (token, options) =>
+			promised(() => verifyWithLimits(token, options, undefined, verifySessionText)),
 		cacheEntry: records.cacheEntry,
 	}
 }
 
 function withHiding(result: VerifyResult, hide: CredentialHiding): VerifyResult {
 	return { ...result, hide }
+}
+
+/** `run()` as a promise: its answer, or what it throws as a rejection. */
+function promised(run: () => VerifyResult | Promise<VerifyResult>): Promise<VerifyResult> {
+	try {
+		return Promise.resolve(run())
+	} catch (error) {
+		return Promise.reject(error)
+	}
 }

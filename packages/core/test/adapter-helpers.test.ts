@@ -1,12 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator, type FrameworkBinding, type NodeRequest } from '../src/authenticator.js'
+import { createAuthenticator } from '../src/authenticator.js'
+import type { FrameworkBinding } from '../src/framework-binding.js'
 import { readKeyManagementBodyFrom } from '../src/key-management-body.js'
 import { KeyManagementRefusal } from '../src/key-management-policy.js'
 import { createKeyward } from '../src/keyward.js'
 import { createLogRedactor } from '../src/log-redaction.js'
 import { setHeaders } from '../src/middleware.js'
 import type { RequestBody } from '../src/request-body.js'
+import type { NodeRequest } from '../src/types.js'
 
 describe('createLogRedactor', () => {
 	const keyward = createKeyward()

@@ -1,6 +1,6 @@
 import { clusterCommandClient } from './cluster-commands.js'
 import { RoamingSubscriber } from './cluster-subscriber.js'
-import type { ConnectRedisOptions, RedisConnection } from './connect.js'
+import type { ConnectRedisOptions, RedisConnection } from './connect-types.js'
 import { RedisInvalidationChannel } from './invalidation.js'
 import { type NodeRedisCluster, type NodeRedisModule, shut, urlSettings } from './node-redis.js'
 import { RedisUsageCounter } from './usage-counter.js'

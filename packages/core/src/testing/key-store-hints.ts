@@ -39,6 +39,14 @@ export function describeKeyStoreHints(current: () => KeyStore): void {
 			expect(await ids('')).toEqual([])
 			const [found] = await store.findByHint('kw_Twin0', 5)
 			expect(found).toEqual(others[1])
+			// A shared hint keeps naming the keys that still have it, one by one.
+			const third = sampleRecord({ hint: 'kw_Twin' })
+			await store.create(third)
+			for (const gone of [twins[0], third]) await store.delete(gone?.id as string)
+			expect(await ids('kw_Twin')).toEqual([twins[1]?.id])
+			await store.delete(twins[1]?.id as string)
+			expect(await ids('kw_Twin')).toEqual([])
+			expect(await ids('kw_twin')).toEqual([others[0]?.id])
 		})
 
 		it('keeps hints through updates, rotations and deletes', async () => {
