@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { createKeyward, type Keyward } from '@keyward/core'
+import { createKeyward, type KeyStore, type Keyward } from '@keyward/core'
 import type { AuditEntry, AuditQuery, LegacyFormatOption } from '@keyward/core/management'
 import { openPostgresStore, type PostgresStore, SCHEMA_VERSION } from '@keyward/postgres'
 import { UserError } from './errors.js'
@@ -202,7 +202,13 @@ export async function openDatabase(
 		}
 	}
 	const audit: AuditLog = { list: (query) => store.listAudit(query) }
-	const keyward = createKeyward({
+	const keyward = cliKeyward(store, location)
+	return { keyward, audit, close: () => keyward.close() }
+}
+
+/** The keyward the CLI's commands run on, over `store` and with the keys `location` describes. */
+export function cliKeyward(store: KeyStore, location: Readonly<DatabaseLocation>): Keyward {
+	return createKeyward({
 		store,
 		prefix: location.keyPrefix,
 		environment: location.environment,
@@ -214,5 +220,4 @@ export async function openDatabase(
 		lastUsed: false,
 		history: false,
 	})
-	return { keyward, audit, close: () => keyward.close() }
 }

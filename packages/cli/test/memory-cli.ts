@@ -1,4 +1,5 @@
-import { createKeyward, MemoryStore } from '@keyward/core'
+import { MemoryStore } from '@keyward/core'
+import { cliKeyward } from '../src/database.js'
 import { type AuditLog, type CliIo, type DatabaseLocation, runCli } from '../src/index.js'
 
 /** An in-memory database for the CLI, and what the CLI did with it. */
@@ -14,15 +15,7 @@ export function memory() {
 		openDatabase: async (location, options) => {
 			locations.push(location)
 			readOnly.push(options.readOnly)
-			const keyward = createKeyward({
-				store,
-				prefix: location.keyPrefix,
-				environment: location.environment,
-				pepper: location.pepper,
-				legacyFormats: location.legacyFormats,
-				lastUsed: false,
-				cache: false,
-			})
+			const keyward = cliKeyward(store, location)
 			return { keyward, audit, close: async () => {} }
 		},
 	})
