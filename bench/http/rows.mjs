@@ -21,9 +21,11 @@ function handWrittenKeys() {
 	return { key, keys }
 }
 
-async function keywardOnMemory() {
-	const keyward = createKeyward({ store: new MemoryStore() })
-	const { key } = await keyward.createKey({ owner: 'bench', scopes: ['read'], monthlyQuota: QUOTA })
+/** keyward on a MemoryStore with one key: with a quota unless `quota` is false; `options` go to createKeyward. */
+async function keywardOnMemory({ options = {}, quota = true } = {}) {
+	const keyward = createKeyward({ store: new MemoryStore(), ...options })
+	const limits = quota ? { monthlyQuota: QUOTA } : {}
+	const { key } = await keyward.createKey({ owner: 'bench', scopes: ['read'], ...limits })
 	return { keyward, key }
 }
 
@@ -252,8 +254,7 @@ export const BREAKDOWN_ROWS = {
 		framework: 'koa',
 		label: 'Koa 3 + keyward (MemoryStore, quota; history and lastUsed off)',
 		setup: async () => {
-			const keyward = createKeyward({ store: new MemoryStore(), history: false, lastUsed: false })
-			const { key } = await keyward.createKey({ owner: 'bench', scopes: ['read'], monthlyQuota: QUOTA })
+			const { keyward, key } = await keywardOnMemory({ options: { history: false, lastUsed: false } })
 			return koaKeyward(keyward, key)
 		},
 	},
@@ -261,8 +262,7 @@ export const BREAKDOWN_ROWS = {
 		framework: 'koa',
 		label: 'Koa 3 + keyward (MemoryStore, key without a quota: no counting, no RateLimit headers)',
 		setup: async () => {
-			const keyward = createKeyward({ store: new MemoryStore() })
-			const { key } = await keyward.createKey({ owner: 'bench', scopes: ['read'] })
+			const { keyward, key } = await keywardOnMemory({ quota: false })
 			return koaKeyward(keyward, key)
 		},
 	},
