@@ -55,6 +55,38 @@ export function createQuotaCounter(deps: {
 }): QuotaCounter {
 	const { usage, calendar, reject, guard, lastUsed, unavailable } = deps
 
+	/** The `RateLimit-Policy` value of `entry` in `period`: made once per key and period, not per request. */
+	function policyOf(entry: CachedKey, period: QuotaPeriod): string {
+		const startMs = period.startsAt.getTime()
+		if (entry.policy === undefined || entry.policyPeriod !== startMs) {
+			entry.policy = rateLimitPolicy(entry.policies, period)
+			entry.policyPeriod = startMs
+		}
+		return entry.policy
+	}
+
+	/** The answer of a key counted alone, its one policy used `used` units: no array, no closure. */
+	function answerOne(
+		entry: CachedKey,
+		used: number,
+		allowed: boolean,
+		period: QuotaPeriod,
+		nowMs: number,
+	): VerifyResult {
+		const policy = entry.policies[0] as RateLimitPolicy
+		const remaining = Math.max(0, policy.limit - used)
+		const headers = rateLimitHeaders(
+			policyOf(entry, period),
+			entry.policies,
+			remaining,
+			period,
+			nowMs,
+			!allowed,
+		)
+		if (!allowed) return reject('quota_exceeded', headers, entry.info.id)
+		return success(entry, policy, remaining, period, headers, nowMs)
+	}
+
 	/** The answer once the counter has spoken: `used` per policy, in the order of `policies`. */
 	function answer(
 		entry: CachedKey,
@@ -65,40 +97,41 @@ export function createQuotaCounter(deps: {
 		nowMs: number,
 	): VerifyResult {
 		const policies = entry.policies
-		const startMs = period.startsAt.getTime()
-		// The policy only changes with the limits or the period: made once, not per request.
-		if (entry.policy === undefined || entry.policyPeriod !== startMs) {
-			entry.policy = rateLimitPolicy(policies, period)
-			entry.policyPeriod = startMs
-		}
 		let tightest = 0
 		const remaining = policies.map((p, i) => Math.max(0, p.limit - (used[i] as number)))
 		for (let i = 1; i < remaining.length; i++)
 			if ((remaining[i] as number) < (remaining[tightest] as number)) tightest = i
-		const headers = rateLimitHeaders(entry.policy, policies, remaining, period, nowMs, !allowed)
+		const headers = rateLimitHeaders(policyOf(entry, period), policies, remaining, period, nowMs, !allowed)
 		if (!allowed) {
 			const ownerHit = policies.some((p, i) => p.name === 'account' && (used[i] as number) + cost > p.limit)
 			return reject(ownerHit ? 'owner_quota_exceeded' : 'quota_exceeded', headers, entry.info.id)
 		}
+		const policy = policies[tightest] as RateLimitPolicy
+		return success(entry, policy, remaining[tightest] as number, period, headers, nowMs)
+	}
+
+	/** A counted request let through: the tightest `policy` is the quota it reports. */
+	function success(
+		entry: CachedKey,
+		policy: RateLimitPolicy,
+		remaining: number,
+		period: QuotaPeriod,
+		headers: Record<string, string>,
+		nowMs: number,
+	): VerifyResult {
 		lastUsed.touch(entry.info.id, nowMs)
-		const scope = policies[tightest]?.name === 'account' ? 'owner' : 'key'
-		const quota = {
-			limit: policies[tightest]?.limit as number,
-			remaining: remaining[tightest] as number,
-			resetAt: period.resetAt,
-			scope,
-		} as const
+		const scope = policy.name === 'account' ? 'owner' : 'key'
+		const quota = { limit: policy.limit, remaining, resetAt: period.resetAt, scope } as const
 		return { ok: true, key: entry.verified, quota, headers }
 	}
 
-	function settle<T>(
-		counted: T | PromiseLike<T>,
+	/** A count that was not a valid answer at once: a promise of one (or garbage, a 503). */
+	function later<T>(
+		counted: unknown,
 		valid: (value: unknown) => value is T,
 		keyId: string,
 		then: (value: T) => VerifyResult,
 	): VerifyResult | Promise<VerifyResult> {
-		// A counter that could count without I/O answered at once: so does keyward.
-		if (valid(counted)) return then(counted)
 		if (!isThenable(counted)) return unavailable(malformed(counted), keyId)
 		return guard(counted).then(
 			(value: unknown) => (valid(value) ? then(value) : unavailable(malformed(value), keyId)),
@@ -113,20 +146,21 @@ export function createQuotaCounter(deps: {
 		try {
 			if (counters === undefined) {
 				const limit = (policies[0] as RateLimitPolicy).limit
-				return settle(
-					usage.consume(entry.info.familyId, period.id, cost, limit, entry.info.owner),
-					isConsumeResult,
-					keyId,
-					(r) => answer(entry, [r.used], r.allowed, cost, period, nowMs),
+				const counted = usage.consume(entry.info.familyId, period.id, cost, limit, entry.info.owner)
+				// A counter that could count without I/O answered at once: so does keyward.
+				if (isConsumeResult(counted)) return answerOne(entry, counted.used, counted.allowed, period, nowMs)
+				return later(counted, isConsumeResult, keyId, (r) =>
+					answerOne(entry, r.used, r.allowed, period, nowMs),
 				)
 			}
 			if (usage.consumeAll === undefined) return unavailable(NO_CONSUME_ALL, keyId)
 			const valid = (value: unknown): value is ConsumeAllResult => isConsumeAllResult(value, counters.length)
 			// The key's own counter comes first; without a limit of its own it is counted, not advertised.
 			const offset = counters.length - policies.length
-			return settle(usage.consumeAll(counters, period.id, cost), valid, keyId, (r) =>
-				answer(entry, offset === 0 ? r.used : r.used.slice(offset), r.allowed, cost, period, nowMs),
-			)
+			const then = (r: ConsumeAllResult) =>
+				answer(entry, offset === 0 ? r.used : r.used.slice(offset), r.allowed, cost, period, nowMs)
+			const counted = usage.consumeAll(counters, period.id, cost)
+			return valid(counted) ? then(counted) : later(counted, valid, keyId, then)
 		} catch (error) {
 			return unavailable(error, keyId)
 		}

@@ -21,20 +21,25 @@ export function rateLimitPolicy(policies: readonly RateLimitPolicy[], period: Qu
 /**
  * The headers of a counted request: `RateLimit-Policy` (made by {@link rateLimitPolicy}),
  * `RateLimit: "monthly";r=<remaining>;t=<seconds to reset>` (one item per policy, `remaining` in
- * the same order), and on a refusal `Retry-After` (at least one second).
+ * the same order; a number when there is one policy), and on a refusal `Retry-After` (at least
+ * one second).
  */
 export function rateLimitHeaders(
 	policy: string,
 	policies: readonly RateLimitPolicy[],
-	remaining: readonly number[],
+	remaining: number | readonly number[],
 	period: QuotaPeriod,
 	nowMs: number,
 	refused: boolean,
 ): Record<string, string> {
 	const untilReset = Math.ceil((period.resetAt.getTime() - nowMs) / 1000)
 	const t = Math.max(0, untilReset)
-	let value = `"${policies[0]?.name}";r=${remaining[0]};t=${t}`
-	for (let i = 1; i < policies.length; i++) value += `, "${policies[i]?.name}";r=${remaining[i]};t=${t}`
+	let value: string
+	if (typeof remaining === 'number') value = `"${policies[0]?.name}";r=${remaining};t=${t}`
+	else {
+		value = `"${policies[0]?.name}";r=${remaining[0]};t=${t}`
+		for (let i = 1; i < policies.length; i++) value += `, "${policies[i]?.name}";r=${remaining[i]};t=${t}`
+	}
 	const headers: Record<string, string> = { 'RateLimit-Policy': policy, RateLimit: value }
 	if (refused) headers['Retry-After'] = String(Math.max(1, untilReset))
 	return headers

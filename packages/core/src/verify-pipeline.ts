@@ -244,16 +244,11 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 		options: Readonly<VerifyOptions>,
 		owner: string | undefined,
 	): VerifyResult | Promise<VerifyResult> {
-		const found = deps.extract(req)
+		// Read once: a framework's request can make every property read cost.
+		const { headers, url } = req
+		const found = deps.extract.read(req, headers, url)
 		const mode = options.hideCredentials ?? deps.hideByDefault
-		const hide = planHiding(
-			found,
-			req.url,
-			req.headers,
-			mode,
-			deps.extract.stripQuery,
-			deps.credentialHeaders,
-		)
+		const hide = planHiding(found, url, headers, mode, deps.extract.stripQuery, deps.credentialHeaders)
 		const outcome =
 			found.kind === 'key'
 				? verifyWithLimits(found.key, options, req, keyOf(owner))

@@ -5,6 +5,7 @@ import {
 	type FrameworkBinding,
 	type MiddlewareOptions,
 	refusalBody,
+	setHeaders,
 } from '@keyward/core/adapter'
 import type { Context, MiddlewareHandler } from 'hono'
 import {
@@ -12,6 +13,7 @@ import {
 	type HonoRequestView,
 	hideCredentialsInHono,
 	newViewOf,
+	nodeResponseOf,
 	socketAddress,
 	viewOf,
 } from './hono-request.js'
@@ -50,7 +52,13 @@ function honoBinding(client: ClientOf): FrameworkBinding<HonoRequestView, SkipCo
 		hide: (view, hide) => hideCredentialsInHono(view.c, hide),
 		accept(view, result) {
 			view.c.set('apiKey', result.key)
-			for (const name in result.headers) view.c.header(name, result.headers[name])
+			// On Node the headers go straight to the Node response that Hono's answer is written to, where
+			// a header of the same name in the answer replaces them; `c.header()` would make every
+			// response build and copy a Web `Headers`. Elsewhere they are added to the answer once it is
+			// made: Hono drops what `c.header()` set when a handler returns a `Response` of its own.
+			const outgoing = nodeResponseOf(view.c)
+			if (outgoing !== undefined) setHeaders(outgoing, result.headers)
+			else view.answerHeaders = result.headers
 		},
 		key: (view) => view.c.get('apiKey'),
 		refuse(view, refusal) {
@@ -68,6 +76,11 @@ function honoBinding(client: ClientOf): FrameworkBinding<HonoRequestView, SkipCo
  * query is removed from `c.req.url`, `c.req.query()` and `c.req.raw` (a copy of the request
  * replaces it) before later middleware and handlers see the request.
  *
+ * The RateLimit headers reach the client whatever `Response` the app answers with; a header of the
+ * same name in that answer wins. On `@hono/node-server` they are set on the Node response
+ * (`c.env.outgoing`), so `c.res.headers` does not list them; elsewhere they are added to `c.res`
+ * once the rest of the chain has answered.
+ *
  * Options are validated at once: an unknown or invalid option throws `KeywardError('invalid_option')`.
  * @param keyward - the verifier from `createKeyward()`
  * @param options - see {@link ApiKeyAuthOptions}
@@ -80,9 +93,17 @@ export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions
 	if (typeof client !== 'function') throw new KeywardError('invalid_option', 'client must be a function')
 	const authenticate = createAuthenticator(keyward, options, honoBinding(client))
 	return async function apiKeyAuthMiddleware(c, next) {
-		const go = authenticate(newViewOf(c))
-		if (go === true || (go !== false && (await go))) await next()
+		const view = newViewOf(c)
+		const go = authenticate(view)
+		if (go !== true && (go === false || !(await go))) return
+		await next()
+		if (view.answerHeaders !== undefined) addMissingHeaders(c, view.answerHeaders)
 	}
+}
+
+/** Add to the app's answer each of `headers` it does not have: the app's own value wins. */
+function addMissingHeaders(c: Context, headers: Readonly<Record<string, string>>): void {
+	for (const name in headers) if (!c.res.headers.has(name)) c.header(name, headers[name])
 }
 
 const guardBinding = honoBinding(socketAddress)

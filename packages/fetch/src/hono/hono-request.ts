@@ -14,6 +14,20 @@ function nodeRequestOf(c: Context): RequestCopies | undefined {
 		: undefined
 }
 
+/** A Node response that has not started: where `@hono/node-server` will write `c`'s answer. */
+type NodeResponse = { setHeader(name: string, value: string): unknown; headersSent: boolean }
+
+/**
+ * The Node response `@hono/node-server` passes as `c.env.outgoing`, while nothing has been sent on
+ * it; `undefined` on other runtimes (Bun, Deno, workers, `app.request()`).
+ */
+export function nodeResponseOf(c: Context): NodeResponse | undefined {
+	const outgoing = (c.env as { outgoing?: Partial<NodeResponse> } | undefined)?.outgoing
+	return typeof outgoing?.setHeader === 'function' && outgoing.headersSent === false
+		? (outgoing as NodeResponse)
+		: undefined
+}
+
 /**
  * The peer address of the socket when the app runs on `@hono/node-server` (the client itself, or
  * the proxy in front of it); `undefined` elsewhere.
@@ -39,6 +53,8 @@ export function hideCredentialsInHono(c: Context, hide: CredentialHiding): void 
 /** A Hono request as core reads it, with the context its binding answers through. */
 export class HonoRequestView extends RequestView {
 	readonly c: Context
+	/** RateLimit headers to add to the app's answer once it is made, where there is no Node response. */
+	answerHeaders: Readonly<Record<string, string>> | undefined = undefined
 	constructor(c: Context) {
 		super(c.req.raw)
 		this.c = c
