@@ -26,11 +26,21 @@ export class MemoryCounters {
 
 	/** Every counter or none, in one synchronous step. */
 	consumeAll(counters: readonly CounterLimit[], period: string, cost: number): ConsumeAllResult {
-		const used = counters.map(({ id }) => this.#used(id, period))
-		if (counters.some(({ limit }, i) => (used[i] as number) + cost > limit)) return { allowed: false, used }
-		const after = used.map((n) => n + cost)
-		if (cost !== 0) for (const [i, { id }] of counters.entries()) this.#add(id, period, after[i] as number)
-		return { allowed: true, used: after }
+		const counts = this.#usage.get(period)
+		const used: number[] = []
+		let allowed = true
+		for (const counter of counters) {
+			const n = counts?.get(counter.id) ?? 0
+			if (n + cost > counter.limit) allowed = false
+			used.push(n)
+		}
+		if (!allowed || cost === 0) return { allowed, used }
+		for (let i = 0; i < counters.length; i++) {
+			const after = (used[i] as number) + cost
+			used[i] = after
+			this.#add((counters[i] as CounterLimit).id, period, after)
+		}
+		return { allowed: true, used }
 	}
 
 	#used(id: string, period: string): number {

@@ -25,8 +25,12 @@ function isConsumeAllResult(value: unknown, length: number): value is ConsumeAll
 		typeof r.allowed === 'boolean' &&
 		Array.isArray(r.used) &&
 		r.used.length === length &&
-		r.used.every((n) => Number.isSafeInteger(n) && n >= 0)
+		r.used.every(isCount)
 	)
+}
+
+function isCount(n: unknown): boolean {
+	return Number.isSafeInteger(n) && (n as number) >= 0
 }
 
 /** The cause of a 503 when the counter answered something other than a count. */
@@ -110,6 +114,19 @@ export function createQuotaCounter(deps: {
 		return success(entry, policy, remaining[tightest] as number, period, headers, nowMs)
 	}
 
+	/** The answer of a key counted with its owner: the key's own counter comes first, and is not advertised without a limit of its own. */
+	function answerAll(
+		entry: CachedKey,
+		counted: ConsumeAllResult,
+		cost: number,
+		period: QuotaPeriod,
+		nowMs: number,
+	): VerifyResult {
+		const offset = counted.used.length - entry.policies.length
+		const used = offset === 0 ? counted.used : counted.used.slice(offset)
+		return answer(entry, used, counted.allowed, cost, period, nowMs)
+	}
+
 	/** A counted request let through: the tightest `policy` is the quota it reports. */
 	function success(
 		entry: CachedKey,
@@ -154,13 +171,10 @@ export function createQuotaCounter(deps: {
 				)
 			}
 			if (usage.consumeAll === undefined) return unavailable(NO_CONSUME_ALL, keyId)
-			const valid = (value: unknown): value is ConsumeAllResult => isConsumeAllResult(value, counters.length)
-			// The key's own counter comes first; without a limit of its own it is counted, not advertised.
-			const offset = counters.length - policies.length
-			const then = (r: ConsumeAllResult) =>
-				answer(entry, offset === 0 ? r.used : r.used.slice(offset), r.allowed, cost, period, nowMs)
 			const counted = usage.consumeAll(counters, period.id, cost)
-			return valid(counted) ? then(counted) : later(counted, valid, keyId, then)
+			if (isConsumeAllResult(counted, counters.length)) return answerAll(entry, counted, cost, period, nowMs)
+			const valid = (value: unknown): value is ConsumeAllResult => isConsumeAllResult(value, counters.length)
+			return later(counted, valid, keyId, (r) => answerAll(entry, r, cost, period, nowMs))
 		} catch (error) {
 			return unavailable(error, keyId)
 		}
