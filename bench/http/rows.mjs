@@ -53,42 +53,6 @@ async function koaKeyward(keyward, key) {
 	return { use: [apiKeyAuth(keyward)], key, close: () => keyward.close() }
 }
 
-/**
- * Koa + keyward exactly as `@keyward/koa` runs it, except that the RateLimit headers are not sent:
- * a binding of core's `createAuthenticator` (the adapter API) whose `accept` leaves them out. It
- * shows what the two headers cost; it is not a configuration keyward offers.
- */
-async function koaKeywardWithoutHeaders(keyward, key) {
-	const { createAuthenticator, hideCredentialsInKoa, refusalBody } = await import('@keyward/core/adapter')
-	const authenticate = createAuthenticator(
-		keyward,
-		{},
-		{
-			name: 'apiKeyAuth',
-			request: (ctx) => ctx.req,
-			client: (ctx) => ctx.ip,
-			skip: (skip, ctx) => skip(ctx),
-			hide: hideCredentialsInKoa,
-			accept(ctx, result) {
-				ctx.state.apiKey = result.key
-			},
-			key: (ctx) => ctx.state.apiKey,
-			refuse(ctx, refusal) {
-				ctx.status = refusal.status
-				ctx.set(refusal.headers)
-				ctx.body = refusalBody(refusal)
-			},
-		},
-	)
-	const middleware = (ctx, next) => {
-		const go = authenticate(ctx)
-		if (go === true) return next()
-		if (go === false) return undefined
-		return go.then((ok) => (ok ? next() : undefined))
-	}
-	return { use: [middleware], key, close: () => keyward.close() }
-}
-
 async function fastifyKeyward(keyward, key) {
 	const { keywardAuth } = await import('@keyward/fastify')
 	return { plugin: [keywardAuth, { keyward }], key, close: () => keyward.close() }
@@ -300,10 +264,10 @@ export const BREAKDOWN_ROWS = {
 	},
 	'koa-keyward-no-headers': {
 		framework: 'koa',
-		label: 'Koa 3 + keyward (MemoryStore, quota counted; RateLimit headers not sent)',
+		label: 'Koa 3 + keyward (MemoryStore, quota counted; rateLimitHeaders: false)',
 		setup: async () => {
-			const { keyward, key } = await keywardOnMemory()
-			return koaKeywardWithoutHeaders(keyward, key)
+			const { keyward, key } = await keywardOnMemory({ options: { rateLimitHeaders: false } })
+			return koaKeyward(keyward, key)
 		},
 	},
 	'koa-keyward-no-quota': {

@@ -111,6 +111,21 @@ export function describeAdapterStatus<M, Skip>(adapter: AppBuilder<M, Skip>): vo
 			expect(third.headers['ratelimit-policy']).toBe(policy)
 		})
 
+		it('rateLimitHeaders: false sends no RateLimit headers on a 200, and all of them on the 429', async () => {
+			const quiet = createKeyward({ now: () => NOW, rateLimitHeaders: false })
+			const target = await serveApp(apiKeyAuth(quiet))
+			const key = secret((await quiet.createKey({ owner: 'acme', monthlyQuota: 1 })).key)
+			const first = await send(target.server, '/', { 'x-api-key': key })
+			expect(first.status).toBe(200)
+			expect(first.headers.ratelimit).toBeUndefined()
+			expect(first.headers['ratelimit-policy']).toBeUndefined()
+			const second = await refused(target, '/', { 'x-api-key': key })
+			expectRefusal(second, 'quota_exceeded')
+			expect(second.headers['retry-after']).toBe('60')
+			expect(second.headers.ratelimit).toBe('"monthly";r=0;t=60')
+			expect(second.headers['ratelimit-policy']).toBe(`"monthly";q=1;w=${30 * 24 * 3600}`)
+		})
+
 		it('503 unavailable when the store throws', async () => {
 			const target = await serveApp(apiKeyAuth(createKeyward({ store: failingStore() })))
 			expectRefusal(await refused(target, '/', { 'x-api-key': reader }), 'unavailable')

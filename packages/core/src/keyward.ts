@@ -134,7 +134,6 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 	})
 	const lastUsedMs = options.lastUsed === false ? false : (options.lastUsed?.intervalMs ?? 60_000)
 	const lastUsed = createLastUsedTracker(store, observability.lastUsedFailed, lastUsedMs, boundary.guard)
-
 	const verifier = createVerifier({
 		store,
 		usage,
@@ -154,6 +153,7 @@ export function createKeyward(options: Readonly<KeywardOptions> = {}): Keyward {
 		observer: observability.observer,
 		now,
 		hideByDefault: options.hideCredentials ?? 'query',
+		rateLimitHeaders: options.rateLimitHeaders !== false,
 		credentialHeaders: [
 			...(settings.schemes.length > 0 ? ['authorization'] : []),
 			...settings.headers.map((h) => h.toLowerCase()),

@@ -91,6 +91,14 @@ export interface KeywardOptions {
 	 * @defaultValue none: only keyward keys
 	 */
 	legacyFormats?: readonly LegacyFormatOption[] | undefined
+	/**
+	 * Whether requests let through carry the IETF RateLimit headers of their key's quota. `false`
+	 * leaves them off successful answers (their `quota` is still in the result; writing the two
+	 * headers is most of what keyward costs per request); refusals (`429`) always carry them with
+	 * `Retry-After`. For a service whose clients never read its answers directly, such as one behind
+	 * a gateway that sends its own. @defaultValue true
+	 */
+	rateLimitHeaders?: boolean | undefined
 }
 
 const KNOWN: Record<keyof KeywardOptions, true> = {
@@ -115,6 +123,7 @@ const KNOWN: Record<keyof KeywardOptions, true> = {
 	errorIntervalMs: true,
 	now: true,
 	legacyFormats: true,
+	rateLimitHeaders: true,
 }
 
 /**
@@ -167,6 +176,9 @@ export function validateOptions(options: Readonly<KeywardOptions>): void {
 	}
 	if (hideCredentials !== undefined && hideCredentials !== 'query' && typeof hideCredentials !== 'boolean') {
 		fail('hideCredentials must be "query", true or false')
+	}
+	if (options.rateLimitHeaders !== undefined && typeof options.rateLimitHeaders !== 'boolean') {
+		fail('rateLimitHeaders must be true or false')
 	}
 	if (cache !== undefined && cache !== false) {
 		rejectUnknownOptions(cache, ['max', 'ttlMs', 'negativeTtlMs'], 'cache options')

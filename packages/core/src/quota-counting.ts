@@ -1,7 +1,7 @@
 import type { CachedKey } from './cache.js'
 import type { LastUsedTracker } from './last-used.js'
 import type { QuotaCalendar, QuotaPeriod } from './quota-period.js'
-import { type RateLimitPolicy, rateLimitHeaders, rateLimitPolicy } from './rate-limit-headers.js'
+import { NO_HEADERS, type RateLimitPolicy, rateLimitHeaders, rateLimitPolicy } from './rate-limit-headers.js'
 import type { Rejecter } from './rejections.js'
 import { isConsumeResult, isThenable, type StoreBoundary } from './store-boundary.js'
 import type { ConsumeAllResult, UsageCounter } from './store-types.js'
@@ -56,8 +56,10 @@ export function createQuotaCounter(deps: {
 	readonly lastUsed: LastUsedTracker
 	/** The 503 of a request whose counter failed with `cause` (reported by the caller). */
 	readonly unavailable: (cause: unknown, keyId: string) => VerifyResult
+	/** Whether requests let through carry the RateLimit headers (refusals always do). */
+	readonly rateLimitHeaders: boolean
 }): QuotaCounter {
-	const { usage, calendar, reject, guard, lastUsed, unavailable } = deps
+	const { usage, calendar, reject, guard, lastUsed, unavailable, rateLimitHeaders: sendHeaders } = deps
 
 	/** The `RateLimit-Policy` value of `entry` in `period`: made once per key and period, not per request. */
 	function policyOf(entry: CachedKey, period: QuotaPeriod): string {
@@ -79,6 +81,7 @@ export function createQuotaCounter(deps: {
 	): VerifyResult {
 		const policy = entry.policies[0] as RateLimitPolicy
 		const remaining = Math.max(0, policy.limit - used)
+		if (allowed && !sendHeaders) return success(entry, policy, remaining, period, NO_HEADERS, nowMs)
 		const headers = rateLimitHeaders(
 			policyOf(entry, period),
 			entry.policies,
@@ -105,7 +108,10 @@ export function createQuotaCounter(deps: {
 		const remaining = policies.map((p, i) => Math.max(0, p.limit - (used[i] as number)))
 		for (let i = 1; i < remaining.length; i++)
 			if ((remaining[i] as number) < (remaining[tightest] as number)) tightest = i
-		const headers = rateLimitHeaders(policyOf(entry, period), policies, remaining, period, nowMs, !allowed)
+		const headers =
+			allowed && !sendHeaders
+				? NO_HEADERS
+				: rateLimitHeaders(policyOf(entry, period), policies, remaining, period, nowMs, !allowed)
 		if (!allowed) {
 			const ownerHit = policies.some((p, i) => p.name === 'account' && (used[i] as number) + cost > p.limit)
 			return reject(ownerHit ? 'owner_quota_exceeded' : 'quota_exceeded', headers, entry.info.id)
@@ -133,7 +139,7 @@ export function createQuotaCounter(deps: {
 		policy: RateLimitPolicy,
 		remaining: number,
 		period: QuotaPeriod,
-		headers: Record<string, string>,
+		headers: Readonly<Record<string, string>>,
 		nowMs: number,
 	): VerifyResult {
 		lastUsed.touch(entry.info.id, nowMs)

@@ -6,6 +6,9 @@ import type { QuotaPeriod } from './quota-period.js'
  * one, each with the quota period as its window.
  */
 
+/** The headers of an answer that sends none: shared, never written to. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
 /** A limit the RateLimit headers describe. */
 export interface RateLimitPolicy {
 	readonly name: 'monthly' | 'account'

@@ -2,7 +2,7 @@ import type { CachedKey, KeyCache } from './cache.js'
 import { type KeyHasher, safeEqual } from './hash.js'
 import type { OwnerEntry } from './owner-cache.js'
 import { ownerCounterId, verifiedKey } from './owners.js'
-import type { RateLimitPolicy } from './rate-limit-headers.js'
+import { NO_HEADERS, type RateLimitPolicy } from './rate-limit-headers.js'
 import { isRecord, toInfo } from './records.js'
 import type { StoreBoundary } from './store-boundary.js'
 import type { KeyStore } from './store-types.js'
@@ -24,7 +24,6 @@ export interface RecordLoader {
 	cacheEntry(record: KeyRecord, hash?: string): CachedKey
 }
 
-const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 const NO_POLICIES: readonly RateLimitPolicy[] = Object.freeze([])
 
 /**
@@ -37,7 +36,7 @@ export function deriveUnderOwner(entry: CachedKey, ownerEntry: OwnerEntry): void
 	const owner = ownerEntry.owner
 	entry.owner = ownerEntry
 	entry.verified = verifiedKey(info, owner)
-	entry.success = Object.freeze({ ok: true, key: entry.verified, headers: EMPTY_HEADERS })
+	entry.success = Object.freeze({ ok: true, key: entry.verified, headers: NO_HEADERS })
 	entry.policy = undefined
 	const keyLimit = info.monthlyQuota
 	const ownerLimit = owner?.monthlyQuota ?? null
@@ -74,7 +73,7 @@ export function createRecordLoader(
 	function cacheEntry(record: KeyRecord, hash = record.hash): CachedKey {
 		const info = toInfo(record)
 		const verified = verifiedKey(info, null)
-		const success: VerifySuccess = Object.freeze({ ok: true, key: verified, headers: EMPTY_HEADERS })
+		const success: VerifySuccess = Object.freeze({ ok: true, key: verified, headers: NO_HEADERS })
 		return {
 			hash,
 			info,

@@ -52,6 +52,8 @@ export interface VerifierDeps {
 	readonly hideByDefault: HideCredentials
 	/** Every header that can carry a key, hidden from ambiguous requests under `hideCredentials: true`. */
 	readonly credentialHeaders: readonly string[]
+	/** Whether requests let through carry the RateLimit headers (refusals always do). */
+	readonly rateLimitHeaders: boolean
 }
 
 /**
@@ -81,7 +83,16 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 	const owners = deps.owners
 	const ownersInflight = new Map<string, Promise<OwnerEntry>>()
 	const unavailable = (cause: unknown, keyId: string) => observer.unavailable(cause, 'count_quota', keyId)
-	const countQuota = createQuotaCounter({ usage, calendar, reject, guard, lastUsed, unavailable })
+	const { rateLimitHeaders } = deps
+	const countQuota = createQuotaCounter({
+		usage,
+		calendar,
+		reject,
+		guard,
+		lastUsed,
+		unavailable,
+		rateLimitHeaders,
+	})
 	const { clientOf, throttled, finish, refuseCredentials } = createVerifyLimits({
 		limiter,
 		reject,

@@ -35,6 +35,50 @@ describe('monthly quota', () => {
 		})
 	})
 
+	it('rateLimitHeaders: false leaves the headers off answers let through, never off a 429', async () => {
+		const { keyward, time } = setup({ rateLimitHeaders: false })
+		const { key } = await keyward.createKey({ owner: 'acme', monthlyQuota: 2 })
+		await keyward.setOwner('shared', { monthlyQuota: 3 })
+		const { key: sharing } = await keyward.createKey({ owner: 'shared', monthlyQuota: 10 })
+		for (const [k, left] of [
+			[key, 1],
+			[sharing, 2],
+		] as const) {
+			const passed = await keyward.verifyKey(k)
+			expect(passed).toMatchObject({ ok: true, headers: {}, quota: { remaining: left } })
+			expect(Object.keys(passed.headers)).toEqual([])
+		}
+		await keyward.verifyKey(key)
+		const refused = await keyward.verifyKey(key)
+		const secondsLeft = (Date.UTC(2026, 11, 1) - time.now()) / 1000
+		expect(refused).toMatchObject({ ok: false, status: 429, code: 'quota_exceeded' })
+		expect(refused.headers).toEqual({
+			'Retry-After': String(secondsLeft),
+			'RateLimit-Policy': `"monthly";q=2;w=${30 * 86400}`,
+			RateLimit: `"monthly";r=0;t=${secondsLeft}`,
+		})
+		await keyward.verifyKey(sharing)
+		await keyward.verifyKey(sharing)
+		const ownerRefused = await keyward.verifyKey(sharing)
+		expect(ownerRefused).toMatchObject({ ok: false, status: 429, code: 'owner_quota_exceeded' })
+		expect(ownerRefused.headers.RateLimit).toBe(
+			`"monthly";r=7;t=${secondsLeft}, "account";r=0;t=${secondsLeft}`,
+		)
+		expect(ownerRefused.headers['Retry-After']).toBe(String(secondsLeft))
+	})
+
+	it('rateLimitHeaders takes true or false only, and a misspelling is named', () => {
+		for (const bad of ['false', 0, null, 'no']) {
+			expect(() => createKeyward({ rateLimitHeaders: bad as unknown as boolean })).toThrow(
+				'rateLimitHeaders must be true or false',
+			)
+		}
+		expect(() => createKeyward({ rateLimitheader: false } as never)).toThrow(
+			'Unknown option "rateLimitheader" in createKeyward options (did you mean "rateLimitHeaders"?)',
+		)
+		expect(() => createKeyward({ rateLimitHeaders: true })).not.toThrow()
+	})
+
 	it('resets on the first of the next month (UTC)', async () => {
 		const { keyward, time } = setup()
 		time.set(Date.UTC(2026, 10, 30, 23, 59, 59, 999))
