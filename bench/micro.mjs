@@ -4,6 +4,7 @@ import { createKeyward, MemoryStore } from '@keyward/core'
 import { generateKey } from '@keyward/core/testing'
 import { Bench } from 'tinybench'
 import { machine, pgUrl, reachable, saveResult, uniqueName } from './lib/env.mjs'
+import { meanWithInterval } from './lib/stats.mjs'
 
 const BATCH = 200
 const timeMs = Number(process.env.BENCH_MICRO_MS ?? 1500)
@@ -36,6 +37,39 @@ async function measure(name, call, { batch = BATCH, ms = timeMs } = {}) {
 	return row
 }
 
+const costs = []
+
+/**
+ * What `variant` costs per call over `base`: the two run alternately in rounds of `calls` awaited
+ * calls, and the difference of their CPU time per call is taken round by round, so that a slow
+ * moment of the machine lands on both. Recorded as the mean with its 95 % interval: two tasks
+ * measured one after the other differ by more than the costs compared here.
+ */
+async function costOver(name, base, variant, { rounds = 60, calls = 5000 } = {}) {
+	async function perCall(call) {
+		const before = process.cpuUsage()
+		for (let i = 0; i < calls; i++) await call()
+		const { user, system } = process.cpuUsage(before)
+		return (user + system) / calls
+	}
+	for (let r = 0; r < 5; r++) {
+		await perCall(base)
+		await perCall(variant)
+	}
+	const differences = []
+	for (let r = 0; r < rounds; r++) {
+		const [first, second] = r % 2 === 0 ? [base, variant] : [variant, base]
+		const a = await perCall(first)
+		const b = await perCall(second)
+		differences.push(first === base ? b - a : a - b)
+	}
+	const cost = { name, ...meanWithInterval(differences) }
+	costs.push(cost)
+	console.log(
+		`${name}: ${cost.mean >= 0 ? '+' : ''}${cost.mean.toFixed(2)} ± ${cost.half.toFixed(2)} µs per call`,
+	)
+}
+
 /** A typo: the last checksum character changed, so the format check refuses it without a lookup. */
 function mistype(key) {
 	return key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a')
@@ -61,6 +95,11 @@ async function assertOk(keyward, key, expected) {
 		const { key } = await recording.createKey({ owner: 'bench', monthlyQuota: 1e12 })
 		await assertOk(recording, key, 'ok')
 		await measure('verifyKey, cached key with a quota, history on', () => recording.verifyKey(key))
+		await costOver(
+			'usage history',
+			() => keyward.verifyKey(quotaKey),
+			() => recording.verifyKey(key),
+		)
 		await recording.close()
 	}
 	await measure('verifyKey, cached key without a quota', () => keyward.verifyKey(plainKey))
@@ -75,6 +114,11 @@ async function assertOk(keyward, key, expected) {
 	await measure('verifyKey, cached key with a quota, owner record with scopes', () =>
 		keyward.verifyKey(scopedKey),
 	)
+	await costOver(
+		'owner record with scopes',
+		() => keyward.verifyKey(quotaKey),
+		() => keyward.verifyKey(scopedKey),
+	)
 	await keyward.setOwner('shared', { scopes: ['read:*'], monthlyQuota: 1e12 })
 	const { key: sharedKey } = await keyward.createKey({
 		owner: 'shared',
@@ -84,6 +128,11 @@ async function assertOk(keyward, key, expected) {
 	await assertOk(keyward, sharedKey, 'ok')
 	await measure('verifyKey, cached key with a quota, owner record with a shared quota', () =>
 		keyward.verifyKey(sharedKey),
+	)
+	await costOver(
+		'owner record with a shared quota',
+		() => keyward.verifyKey(quotaKey),
+		() => keyward.verifyKey(sharedKey),
 	)
 	const req = { headers: { 'x-api-key': quotaKey, host: '127.0.0.1' }, url: '/v1/items?page=2' }
 	await measure('verify(request), header x-api-key, cached key with a quota', () => keyward.verify(req))
@@ -151,4 +200,4 @@ if (await reachable(pgUrl, 5432)) {
 	console.warn(`! skipping PostgreSQL: ${skipped.postgres}`)
 }
 
-await saveResult('micro', { machine: machine(), timeMs, batch: BATCH, results, skipped })
+await saveResult('micro', { machine: machine(), timeMs, batch: BATCH, results, costs, skipped })
