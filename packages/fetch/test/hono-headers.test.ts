@@ -44,6 +44,8 @@ async function appWithKey(): Promise<{ app: Hono; key: string }> {
 	app.get('/raw', () => new Response('raw', { headers: { 'content-type': 'text/plain' } }))
 	app.get('/own', (c) => c.json({ ok: true }, 200, { RateLimit: '"custom";r=1' }))
 	app.get('/stream', () => new Response(new Blob(['streamed']).stream()))
+	// Headers that cannot change: the answer is copied to carry keyward's.
+	app.get('/redirect', () => Response.redirect('https://example.com/next', 302))
 	return { app, key }
 }
 
@@ -75,6 +77,10 @@ describe('Hono RateLimit headers', () => {
 			expect(answer.headers.get('ratelimit-policy'), path).toMatch(/^"monthly";q=10;w=\d+$/)
 			expect(await answer.text(), path).toMatch(/^(raw|streamed)$/)
 		}
+		const moved = await app.request('/redirect', { headers: { 'x-api-key': key } })
+		expect(moved.status).toBe(302)
+		expect(moved.headers.get('location')).toBe('https://example.com/next')
+		expect(moved.headers.get('ratelimit')).toMatch(/^"monthly";r=6;t=\d+$/)
 		const own = await app.request('/own', { headers: { 'x-api-key': key } })
 		expect(own.headers.get('ratelimit')).toBe('"custom";r=1')
 		expect(own.headers.get('ratelimit-policy')).toMatch(/^"monthly";q=10;/)

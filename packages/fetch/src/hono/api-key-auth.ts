@@ -8,6 +8,7 @@ import {
 	setHeaders,
 } from '@keyward/core/adapter'
 import type { Context, MiddlewareHandler } from 'hono'
+import { withHeaders } from '../responses.js'
 import {
 	type ClientOf,
 	type HonoRequestView,
@@ -95,15 +96,23 @@ export function apiKeyAuth(keyward: Keyward, options: Readonly<ApiKeyAuthOptions
 	return async function apiKeyAuthMiddleware(c, next) {
 		const view = newViewOf(c)
 		const go = authenticate(view)
-		if (go !== true && (go === false || !(await go))) return
+		const verified = go === true || (go !== false && (await go))
+		if (!verified) return
 		await next()
 		if (view.answerHeaders !== undefined) addMissingHeaders(c, view.answerHeaders)
 	}
 }
 
-/** Add to the app's answer each of `headers` it does not have: the app's own value wins. */
+/**
+ * Add to the app's answer each of `headers` it does not have (the app's own value wins), in place
+ * unless its headers cannot change: `c.header()` would copy the answer once per header.
+ */
 function addMissingHeaders(c: Context, headers: Readonly<Record<string, string>>): void {
-	for (const name in headers) if (!c.res.headers.has(name)) c.header(name, headers[name])
+	const answer = c.res
+	const missing: Record<string, string> = {}
+	for (const name in headers) if (!answer.headers.has(name)) missing[name] = headers[name] as string
+	const withMissing = withHeaders(answer, missing)
+	if (withMissing !== answer) c.res = withMissing
 }
 
 const guardBinding = honoBinding(socketAddress)
